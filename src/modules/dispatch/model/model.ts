@@ -1,0 +1,504 @@
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { Analyzer, type Analysis, type Location } from './analyzer.ts';
+import { catalogueVersion, isTerritorial, STREET, type Catalogue } from './catalogue.ts';
+import { featuresOf, mulberry32, softmaxInPlace, SoftmaxRegression, Vocabulary, type TrainOptions } from './classifier.ts';
+import { ColdStart, type ColdStartEvidence } from './cold-start.ts';
+import { NeighbourMemory, type Neighbour } from './neighbours.ts';
+
+// The dispatch model: one ranking from three sources of evidence, then calibrated.
+//   logit(unit) = β · log P_cold(unit)           the catalogue: duties and rules (works with no history)
+//               + w · x                          a logistic regression trained on history to correct it
+//               + κ · log(ε + neighbours(unit))  the closest remembered orders (learns at once)
+//   P(unit)     = softmax(logit / T)             T fitted on held-out folds of the history
+// Streets are one class until the location names the street. Auto-dispatch is allowed only above
+// a threshold chosen on held-out folds so that precision meets the target.
+
+export interface Example {
+  text: string;
+  /** The unit that finally handled the order (a street or town code for territorial matters). */
+  unit: string;
+  street?: string | null;
+}
+
+export interface RankedUnit {
+  unitCode: string;
+  unitName: string;
+  /** Calibrated probability that this unit is right, 0–1; the list is sorted by it. */
+  score: number;
+  explanation: string[];
+}
+
+export interface Suggestion {
+  units: RankedUnit[];
+  streetCode: string | null;
+  location: Pick<Location, 'streetCode' | 'confidence' | 'explanation'>;
+  autoDispatch: boolean;
+  /** Why auto-dispatch was or was not allowed. */
+  autoReason: string;
+}
+
+export interface ModelParams {
+  /** β: weight of the cold-start prior. */
+  priorWeight: number;
+  /** α: sharpness of the cold-start scores before they become a prior. */
+  coldSharpness: number;
+  /** κ: weight of the neighbours' vote. */
+  neighbourWeight: number;
+  neighbours: number;
+  /** T: calibration temperature. */
+  temperature: number;
+  /** Auto-dispatch when the top score reaches this; null: never (not enough history to choose). */
+  threshold: number | null;
+  targetPrecision: number;
+}
+
+export interface HeldOutReport {
+  /** Examples the threshold and temperature were chosen on (out-of-fold predictions). */
+  examples: number;
+  top1: number;
+  top3: number;
+  /** Precision and coverage of auto-dispatch at the chosen threshold, on those predictions. */
+  autoPrecision: number | null;
+  autoCoverage: number;
+}
+
+export interface TrainOptionsAll {
+  targetPrecision?: number;
+  /** Fewer examples than this: no auto-dispatch threshold (there is nothing to choose it on). */
+  minExamplesForThreshold?: number;
+  folds?: number;
+  seed?: number;
+  lr?: Partial<TrainOptions>;
+  /** Examples used for the held-out folds at most (the final model uses all). */
+  maxCalibrationExamples?: number;
+  /** Ablations for the bench: weights of the prior and the neighbours (0 switches one off). */
+  params?: Partial<Pick<ModelParams, 'priorWeight' | 'neighbourWeight'>>;
+  /** false: no regression (cold start and neighbours only). */
+  regression?: boolean;
+  /** Told how long each phase took (for the bench and the training log). */
+  onPhase?: (phase: 'analyse' | 'calibrate' | 'regression' | 'remember', ms: number) => void;
+}
+
+export const DEFAULT_PARAMS: ModelParams = {
+  priorWeight: 0.5,
+  coldSharpness: 1,
+  neighbourWeight: 0.5,
+  neighbours: 5,
+  temperature: 1,
+  threshold: null,
+  targetPrecision: 0.97,
+};
+
+const LR_OPTIONS: Partial<TrainOptions> = { epochs: 8, learningRate: 0.5, l2: 0.003 };
+/** Without a location the street class cannot be acted on: its prior is halved. */
+const UNLOCATED_STREET_FACTOR = 0.5;
+const NEIGHBOUR_FLOOR = 0.05;
+/** A remembered order this similar is the same request told again. */
+const REPEAT_SIMILARITY = 0.9;
+const REPEAT_BOOST = 4;
+const SNAPSHOT_FORMAT = 1;
+const SELECTION_MARGIN = 0.005;
+
+interface Scored {
+  analysis: Analysis;
+  cold: ReturnType<ColdStart['score']>;
+  neighbours: Neighbour[];
+  logits: Float64Array;
+}
+
+export class DispatchModel {
+  readonly catalogue: Catalogue;
+  readonly catalogueVersion: string;
+  readonly analyzer: Analyzer;
+  readonly classes: string[];
+  readonly coldStart: ColdStart;
+  readonly params: ModelParams;
+  readonly memory: NeighbourMemory;
+  readonly report: HeldOutReport | null;
+  /** Examples the regression was trained on. */
+  readonly trainedOn: number;
+  #vocabulary: Vocabulary;
+  #regression: SoftmaxRegression | null;
+  readonly #unitName: Map<string, string>;
+  readonly #streetCodes: string[];
+  readonly #classOfUnit: Map<string, number>;
+
+  private constructor(
+    catalogue: Catalogue,
+    analyzer: Analyzer,
+    parts: { params: ModelParams; vocabulary?: Vocabulary; regression?: SoftmaxRegression | null; report?: HeldOutReport | null; trainedOn?: number },
+  ) {
+    this.catalogue = catalogue;
+    this.catalogueVersion = catalogueVersion(catalogue);
+    this.analyzer = analyzer;
+    this.classes = [...catalogue.units.filter((u) => !isTerritorial(u)).map((u) => u.code), STREET];
+    this.coldStart = new ColdStart(catalogue, analyzer, this.classes);
+    this.params = parts.params;
+    this.#vocabulary = parts.vocabulary ?? new Vocabulary();
+    this.#regression = parts.regression ?? null;
+    this.report = parts.report ?? null;
+    this.trainedOn = parts.trainedOn ?? 0;
+    this.memory = new NeighbourMemory();
+    this.#unitName = new Map(catalogue.units.map((u) => [u.code, u.shortName ?? u.name]));
+    this.#streetCodes = catalogue.units.filter(isTerritorial).map((u) => u.code);
+    this.#classOfUnit = new Map(catalogue.units.map((u) => [u.code, this.classes.indexOf(isTerritorial(u) ? STREET : u.code)]));
+  }
+
+  /** A model from the catalogue alone: ranks, explains, and never auto-dispatches. */
+  static coldStart(catalogue: Catalogue, analyzer = new Analyzer(catalogue)): DispatchModel {
+    return new DispatchModel(catalogue, analyzer, { params: { ...DEFAULT_PARAMS } });
+  }
+
+  /** The class index of a unit code, or -1 for a code the catalogue does not know. */
+  classOf(unitCode: string): number {
+    return this.#classOfUnit.get(unitCode) ?? -1;
+  }
+
+  /**
+   * Learns from history: held-out folds choose the temperature and the auto-dispatch threshold,
+   * then the regression is trained on every example and every example is remembered.
+   */
+  static train(catalogue: Catalogue, examples: Example[], opts: TrainOptionsAll = {}, analyzer = new Analyzer(catalogue)): DispatchModel {
+    const base = DispatchModel.coldStart(catalogue, analyzer);
+    let phaseStart = performance.now();
+    const phase = (name: Parameters<NonNullable<TrainOptionsAll['onPhase']>>[0]) => {
+      const now = performance.now();
+      opts.onPhase?.(name, now - phaseStart);
+      phaseStart = now;
+    };
+    const targetPrecision = opts.targetPrecision ?? DEFAULT_PARAMS.targetPrecision;
+    const params: ModelParams = { ...DEFAULT_PARAMS, ...opts.params };
+    const useRegression = opts.regression !== false;
+    const rows = examples
+      .map((e) => ({ e, cls: base.classOf(e.unit) }))
+      .filter((r) => r.cls >= 0)
+      .map((r) => ({ ...r, analysis: analyzer.analyze(r.e.text) }));
+    if (rows.length === 0) return base;
+    const features = rows.map((r) => featuresOf(r.analysis));
+    const prior = rows.map((r) => base.#prior(r.analysis, base.coldStart.score(r.analysis).scores, params));
+    const ys = Int32Array.from(rows.map((r) => r.cls));
+    phase('analyse');
+    // Many examples need fewer passes; the cost of training stays roughly linear in the history.
+    const lrOptions = { ...LR_OPTIONS, epochs: rows.length > 50_000 ? 3 : rows.length > 20_000 ? 4 : LR_OPTIONS.epochs, ...opts.lr };
+
+    // Held-out folds: every calibration example is scored by a model that never saw it.
+    let report: HeldOutReport | null = null;
+    let temperature = 1;
+    let threshold: number | null = null;
+    const minForThreshold = opts.minExamplesForThreshold ?? 100;
+    // Fewer than 50 examples cannot even fit a temperature; fewer than minForThreshold, no threshold.
+    if (rows.length >= Math.min(minForThreshold, 50)) {
+      const rand = mulberry32(opts.seed ?? 17);
+      const maxCal = opts.maxCalibrationExamples ?? 8_000;
+      const calibration = [...rows.keys()];
+      shuffle(calibration, rand);
+      calibration.length = Math.min(calibration.length, maxCal);
+      const folds = opts.folds ?? (calibration.length > 5_000 ? 3 : 5);
+      const fold = new Map<number, number>(calibration.map((i, k) => [i, k % folds]));
+      const oofLogits: Float64Array[] = [];
+      const oofTruth: number[] = [];
+      for (let f = 0; f < folds; f++) {
+        // Folds stay inside the calibration sample, so a large history costs a bounded extra.
+        const train = calibration.filter((i) => fold.get(i) !== f);
+        const test = calibration.filter((i) => fold.get(i) === f);
+        const vocabulary = Vocabulary.build(train.map((i) => features[i]!), 1);
+        const regression = useRegression
+          ? SoftmaxRegression.train(
+              train.map((i) => vocabulary.vector(features[i]!)),
+              Int32Array.from(train.map((i) => ys[i]!)),
+              vocabulary.size,
+              base.classes.length,
+              { ...lrOptions, seed: (opts.seed ?? 17) + f },
+              undefined,
+              train.map((i) => prior[i]!),
+            )
+          : null;
+        const memory = new NeighbourMemory();
+        for (const i of train) memory.add(rows[i]!.analysis, { text: '', cls: ys[i]!, unit: rows[i]!.e.unit });
+        for (const i of test) {
+          const lr = regression ? regression.logits(vocabulary.vector(features[i]!)) : null;
+          oofLogits.push(base.#combine(prior[i]!, lr, memory, memory.nearest(rows[i]!.analysis, params.neighbours), params));
+          oofTruth.push(ys[i]!);
+        }
+      }
+      temperature = fitTemperature(oofLogits, oofTruth);
+      const confidences = oofLogits.map((z, i) => {
+        const p = softmaxInPlace(z.map((v) => v / temperature) as Float64Array);
+        let best = 0;
+        for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
+        return { p: p[best]!, isCorrect: best === oofTruth[i], top3: top3Contains(z, oofTruth[i]!) };
+      });
+      // The precision measured where the threshold was chosen flatters it (the choice fits these very
+      // predictions); nested cross-validation showed half a point of margin restores the target.
+      const chosen = rows.length >= minForThreshold ? chooseThreshold(confidences, Math.min(1, targetPrecision + SELECTION_MARGIN)) : null;
+      threshold = chosen?.threshold ?? null;
+      report = {
+        examples: confidences.length,
+        top1: confidences.filter((c) => c.isCorrect).length / confidences.length,
+        top3: confidences.filter((c) => c.top3).length / confidences.length,
+        autoPrecision: chosen ? chosen.precision : null,
+        autoCoverage: chosen ? chosen.coverage : 0,
+      };
+    }
+
+    phase('calibrate');
+    // Features seen once in a large history mostly add weight, not knowledge.
+    const vocabulary = useRegression ? Vocabulary.build(features, rows.length > 5_000 ? 2 : 1) : new Vocabulary();
+    const regression = useRegression
+      ? SoftmaxRegression.train(
+          features.map((f) => vocabulary.vector(f)),
+          ys,
+          vocabulary.size,
+          base.classes.length,
+          { ...lrOptions, seed: opts.seed ?? 17 },
+          undefined,
+          prior,
+        )
+      : null;
+    const model = new DispatchModel(catalogue, analyzer, {
+      params: { ...params, temperature, threshold, targetPrecision },
+      vocabulary,
+      regression,
+      report,
+      trainedOn: rows.length,
+    });
+    phase('regression');
+    // The memory keeps the most recent orders only; older ones would be evicted at once.
+    for (let i = Math.max(0, rows.length - model.memory.capacity); i < rows.length; i++) {
+      model.memory.add(rows[i]!.analysis, { text: rows[i]!.e.text, cls: ys[i]!, unit: rows[i]!.e.unit });
+    }
+    phase('remember');
+    return model;
+  }
+
+  /** Remembers one more order (a correction, a newly closed order): the next suggestion uses it. */
+  remember(example: Example): boolean {
+    const cls = this.classOf(example.unit);
+    if (cls < 0) return false;
+    this.memory.add(this.analyzer.analyze(example.text), { text: example.text, cls, unit: example.unit });
+    return true;
+  }
+
+  /** log P_cold, scaled by β, with the street class halved when nothing locates the request. */
+  #prior(a: Analysis, coldScores: Float64Array, params: ModelParams): Float64Array {
+    const z = new Float64Array(coldScores.length);
+    const street = z.length - 1;
+    for (let c = 0; c < z.length; c++) z[c] = params.coldSharpness * coldScores[c]!;
+    if (!a.location.streetCode) z[street] = z[street]! * UNLOCATED_STREET_FACTOR;
+    softmaxInPlace(z);
+    for (let c = 0; c < z.length; c++) z[c] = params.priorWeight * Math.log(z[c]! + 1e-4);
+    return z;
+  }
+
+  #combine(prior: Float64Array, regressionLogits: Float64Array | null, memory: NeighbourMemory, near: Neighbour[], params: ModelParams): Float64Array {
+    const z = Float64Array.from(prior);
+    if (regressionLogits) for (let c = 0; c < z.length; c++) z[c] = z[c]! + regressionLogits[c]!;
+    if (near.length) {
+      const votes = new Float64Array(z.length);
+      let repeat: Neighbour | undefined;
+      for (const n of near) {
+        const cls = memory.items[n.index]!.cls;
+        votes[cls] = votes[cls]! + n.similarity * n.similarity;
+        // The same request seen before: its latest known unit is strong evidence (a correction sticks).
+        if (n.similarity >= REPEAT_SIMILARITY && (!repeat || n.index > repeat.index)) repeat = n;
+      }
+      for (let c = 0; c < z.length; c++) z[c] = z[c]! + params.neighbourWeight * Math.log(NEIGHBOUR_FLOOR + votes[c]!);
+      if (repeat) {
+        const cls = memory.items[repeat.index]!.cls;
+        z[cls] = z[cls]! + REPEAT_BOOST * ((repeat.similarity - REPEAT_SIMILARITY) / (1 - REPEAT_SIMILARITY));
+      }
+    }
+    return z;
+  }
+
+  #score(text: string, address?: string): Scored {
+    const analysis = this.analyzer.analyze(text);
+    if (address) {
+      // An address given apart from the text says where the problem is, ahead of the text.
+      const place = this.analyzer.analyze(address).location;
+      if (place.streetCode) analysis.location = { ...place, explanation: place.explanation.map((e) => `地址：${e}`) };
+    }
+    const cold = this.coldStart.score(analysis);
+    const prior = this.#prior(analysis, cold.scores, this.params);
+    const regression = this.#regression ? this.#regression.logits(this.#vocabulary.vector(featuresOf(analysis))) : null;
+    const neighbours = this.memory.nearest(analysis, this.params.neighbours);
+    return { analysis, cold, neighbours, logits: this.#combine(prior, regression, this.memory, neighbours, this.params) };
+  }
+
+  /** Ranked units with calibrated scores, the location, explanations, and whether to auto-dispatch. */
+  suggest(input: { text: string; address?: string }, limit = 5): Suggestion {
+    const s = this.#score(input.text, input.address);
+    const p = softmaxInPlace(s.logits.map((v) => v / this.params.temperature) as Float64Array);
+    const location = s.analysis.location;
+    const street = this.classes.length - 1;
+    const ranked: { unit: string; cls: number; score: number }[] = [];
+    for (let c = 0; c < p.length; c++) {
+      if (c !== street) ranked.push({ unit: this.classes[c]!, cls: c, score: p[c]! });
+      else if (location.streetCode) ranked.push({ unit: location.streetCode, cls: c, score: p[c]! });
+      // Unlocated street matter: any street could be meant; each gets an equal share.
+      else for (const code of this.#streetCodes) ranked.push({ unit: code, cls: c, score: p[c]! / this.#streetCodes.length });
+    }
+    ranked.sort((a, b) => b.score - a.score);
+    const units = ranked.slice(0, limit).map((r) => ({
+      unitCode: r.unit,
+      unitName: this.#unitName.get(r.unit) ?? r.unit,
+      score: round(r.score),
+      explanation: this.#explain(r.cls, r.unit, s),
+    }));
+    const top = ranked[0]!;
+    let autoDispatch = false;
+    let autoReason: string;
+    if (this.params.threshold === null) autoReason = '历史工单不足，未设自动派单阈值：请人工选择';
+    else if (top.score < this.params.threshold) autoReason = `置信度 ${round(top.score)} 低于自动派单阈值 ${round(this.params.threshold)}：请人工选择`;
+    else if (top.cls === street && (!location.streetCode || location.confidence < 0.9)) autoReason = '属地事项但地点不确定：请人工确认街道';
+    else {
+      autoDispatch = true;
+      autoReason = `置信度 ${round(top.score)} ≥ 阈值 ${round(this.params.threshold)}`;
+    }
+    return {
+      units,
+      streetCode: location.streetCode,
+      location: { streetCode: location.streetCode, confidence: round(location.confidence), explanation: location.explanation },
+      autoDispatch,
+      autoReason,
+    };
+  }
+
+  #explain(cls: number, unit: string, s: Scored): string[] {
+    const out: string[] = [];
+    const ev: ColdStartEvidence | undefined = s.cold.evidence(cls);
+    if (ev) {
+      const what = ev.source.kind === 'rule' ? '派单规则' : ev.source.kind === 'duty' ? '职责' : '单位名称';
+      out.push(`${what}：${ev.source.text}（匹配：${[...new Set(ev.matched)].slice(0, 6).join('、')}）`);
+    }
+    if (cls === this.classes.length - 1) {
+      out.push(s.analysis.location.streetCode ? `属地：问题发生在${this.analyzer.streetName(unit)}辖区` : '属地事项，但未能确定街道');
+    }
+    const similar = s.neighbours.filter((n) => this.memory.items[n.index]!.cls === cls && n.similarity >= 0.3).slice(0, 2);
+    for (const n of similar) {
+      const item = this.memory.items[n.index]!;
+      const text = item.text.length > 40 ? `${item.text.slice(0, 40)}…` : item.text;
+      if (text) out.push(`相似工单（${round(n.similarity)}）：${text} → ${this.#unitName.get(item.unit) ?? item.unit}`);
+    }
+    if (out.length === 0) out.push('无直接匹配的职责或规则，依历史工单的用词判断');
+    return out;
+  }
+
+  /** Serialises what training produced (not the remembered orders: they are stored as examples). */
+  toSnapshot(): Buffer {
+    const body = {
+      format: SNAPSHOT_FORMAT,
+      catalogueVersion: this.catalogueVersion,
+      classes: this.classes,
+      params: this.params,
+      report: this.report,
+      trainedOn: this.trainedOn,
+      vocabulary: { terms: [...this.#vocabulary.terms.keys()], grams: this.#vocabulary.gramKeys },
+      weights: this.#regression ? Buffer.from(this.#regression.weights.buffer, this.#regression.weights.byteOffset, this.#regression.weights.byteLength).toString('base64') : null,
+      bias: this.#regression ? Array.from(this.#regression.bias) : null,
+    };
+    return gzipSync(Buffer.from(JSON.stringify(body), 'utf8'));
+  }
+
+  /**
+   * Rebuilds a trained model on the given catalogue. A snapshot of another catalogue (units added
+   * or removed) cannot be used: the caller retrains, and meanwhile serves the cold start.
+   */
+  static fromSnapshot(catalogue: Catalogue, snapshot: Buffer, analyzer = new Analyzer(catalogue)): DispatchModel | null {
+    const body = JSON.parse(gunzipSync(snapshot).toString('utf8')) as {
+      format: number;
+      catalogueVersion: string;
+      classes: string[];
+      params: ModelParams;
+      report: HeldOutReport | null;
+      trainedOn: number;
+      vocabulary: { terms: string[]; grams: number[] };
+      weights: string | null;
+      bias: number[] | null;
+    };
+    if (body.format !== SNAPSHOT_FORMAT || body.catalogueVersion !== catalogueVersion(catalogue)) return null;
+    const { terms, grams } = body.vocabulary;
+    const vocabulary = new Vocabulary(new Map(terms.map((k, i) => [k, i])), grams);
+    let regression: SoftmaxRegression | null = null;
+    if (body.weights && body.bias) {
+      const bytes = Buffer.from(body.weights, 'base64');
+      const weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      regression = new SoftmaxRegression(vocabulary.size, body.classes.length, weights, Float32Array.from(body.bias));
+    }
+    return new DispatchModel(catalogue, analyzer, { params: body.params, vocabulary, regression, report: body.report, trainedOn: body.trainedOn });
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+
+function shuffle<T>(a: T[], rand: () => number) {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+}
+
+function top3Contains(z: Float64Array, truth: number): boolean {
+  let above = 0;
+  for (let c = 0; c < z.length; c++) if (z[c]! > z[truth]!) above += 1;
+  return above < 3;
+}
+
+/** The temperature that minimises the negative log-likelihood of the held-out truth. */
+export function fitTemperature(logits: Float64Array[], truth: number[]): number {
+  const nll = (t: number) => {
+    let sum = 0;
+    for (let i = 0; i < logits.length; i++) {
+      const p = softmaxInPlace(logits[i]!.map((v) => v / t) as Float64Array);
+      sum -= Math.log(Math.max(p[truth[i]!]!, 1e-12));
+    }
+    return sum;
+  };
+  // Golden-section search on log T over [0.1, 10].
+  let a = Math.log(0.1);
+  let b = Math.log(10);
+  const g = (Math.sqrt(5) - 1) / 2;
+  let c = b - g * (b - a);
+  let d = a + g * (b - a);
+  let fc = nll(Math.exp(c));
+  let fd = nll(Math.exp(d));
+  for (let i = 0; i < 40; i++) {
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - g * (b - a);
+      fc = nll(Math.exp(c));
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + g * (b - a);
+      fd = nll(Math.exp(d));
+    }
+  }
+  return Math.exp((a + b) / 2);
+}
+
+/**
+ * The lowest confidence threshold whose auto-dispatched set (every prediction at or above it) still
+ * meets the target precision: the widest coverage the target allows on these predictions.
+ */
+export function chooseThreshold(
+  predictions: { p: number; isCorrect: boolean }[],
+  target: number,
+): { threshold: number; precision: number; coverage: number } | null {
+  const sorted = [...predictions].sort((a, b) => b.p - a.p);
+  let correct = 0;
+  let best: { threshold: number; precision: number; coverage: number } | null = null;
+  for (let k = 0; k < sorted.length; k++) {
+    if (sorted[k]!.isCorrect) correct += 1;
+    // Ties cannot be split by a threshold: decide at the last of equal scores.
+    if (k + 1 < sorted.length && sorted[k + 1]!.p === sorted[k]!.p) continue;
+    const precision = correct / (k + 1);
+    if (precision >= target) best = { threshold: sorted[k]!.p, precision, coverage: (k + 1) / sorted.length };
+  }
+  return best;
+}
