@@ -72,13 +72,14 @@ describe('yiwang CLI', () => {
     const rows = Number(/intact: (\d+) rows/.exec(ok.stdout)![1]);
     assert.ok(rows >= 3);
     const db = await openPglite(dataDir);
+    const [victim] = await db.query<{ chain: number; seq: number; id: string }>('SELECT chain, seq, id FROM platform.audit_log ORDER BY id LIMIT 1 OFFSET 1');
     await db.exec(`ALTER TABLE platform.audit_log DISABLE TRIGGER audit_log_append_only;
-      UPDATE platform.audit_log SET actor_label = 'someone else' WHERE seq = 2;
+      UPDATE platform.audit_log SET actor_label = 'someone else' WHERE id = '${victim!.id}';
       ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only;`);
     await db.close();
     const broken = run(['audit', 'verify']);
     assert.equal(broken.status, 1);
-    assert.match(broken.stderr, /BROKEN at row seq=2/);
+    assert.match(broken.stderr, new RegExp(`BROKEN at chain ${victim!.chain} row seq=${victim!.seq} id=${victim!.id}`));
   });
 
   test('backup and restore into a fresh folder give the same data', () => {

@@ -5,6 +5,7 @@ import type { Platform } from './module.ts';
 import { verifyAuditChain } from './audit.ts';
 
 const AuditRow = Type.Object({
+  chain: Type.Integer(),
   seq: Type.Integer(),
   id: Type.String(),
   at: Type.String({ format: 'date-time' }),
@@ -29,7 +30,8 @@ export function auditRoutes(app: App, platform: Platform) {
         objectType: Type.Optional(Type.String({ maxLength: 64 })),
         objectId: Type.Optional(Type.String({ maxLength: 100 })),
         action: Type.Optional(Type.String({ maxLength: 100 })),
-        beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
+        /** The id of the last row of the previous page: ids are time-ordered (UUIDv7) across chains. */
+        before: Type.Optional(Type.String({ format: 'uuid' })),
         limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(AuditRow) }), ...errors(400, 401, 403) },
@@ -37,16 +39,16 @@ export function auditRoutes(app: App, platform: Platform) {
   }, async (req) => {
     const q = req.query;
     const rows = await platform.db.query<Record<string, any>>(
-      `SELECT seq, id, at, actor_kind, actor_id, actor_label, action, object_type, object_id, request_id, data, hash
+      `SELECT chain, seq, id, at, actor_kind, actor_id, actor_label, action, object_type, object_id, request_id, data, hash
          FROM platform.audit_log
         WHERE ($1::text IS NULL OR object_type = $1) AND ($2::text IS NULL OR object_id = $2)
-          AND ($3::text IS NULL OR action = $3) AND ($4::bigint IS NULL OR seq < $4)
-        ORDER BY seq DESC LIMIT $5`,
-      [q.objectType ?? null, q.objectId ?? null, q.action ?? null, q.beforeSeq ?? null, q.limit],
+          AND ($3::text IS NULL OR action = $3) AND ($4::uuid IS NULL OR id < $4)
+        ORDER BY id DESC LIMIT $5`,
+      [q.objectType ?? null, q.objectId ?? null, q.action ?? null, q.before ?? null, q.limit],
     );
     return {
       items: rows.map((r) => ({
-        seq: r.seq, id: r.id, at: new Date(r.at).toISOString(), actorKind: r.actor_kind, actorId: r.actor_id, actorLabel: r.actor_label,
+        chain: r.chain, seq: r.seq, id: r.id, at: new Date(r.at).toISOString(), actorKind: r.actor_kind, actorId: r.actor_id, actorLabel: r.actor_label,
         action: r.action, objectType: r.object_type, objectId: r.object_id, requestId: r.request_id, data: r.data, hash: r.hash,
       })),
     };
@@ -56,9 +58,14 @@ export function auditRoutes(app: App, platform: Platform) {
     config: { scope: 'audit:read', audit: false },
     schema: {
       tags: ['audit'],
-      summary: 'Recompute the hash chain and name the first broken row',
+      summary: 'Recompute every hash chain and name the first broken row',
       response: {
-        200: Type.Object({ ok: Type.Boolean(), rows: Type.Integer(), brokenAt: Type.Optional(Type.Object({ seq: Type.Integer(), id: Type.String(), reason: Type.String() })) }),
+        200: Type.Object({
+          ok: Type.Boolean(),
+          rows: Type.Integer(),
+          chains: Type.Integer(),
+          brokenAt: Type.Optional(Type.Object({ chain: Type.Integer(), seq: Type.Integer(), id: Type.String(), reason: Type.String() })),
+        }),
         ...errors(401, 403),
       },
     },

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db.ts';
+import type { Db, Queryable } from '../../platform/db.ts';
 import type { Open311Attribute } from './hotline.schemas.ts';
 import type { Status } from './hotline.transitions.ts';
 
@@ -139,45 +139,52 @@ export type NewWorkOrder = Pick<
 >;
 
 /**
- * Takes the day's next number and writes the new order and its first event, in one statement: the
- * counter row stays locked until the transaction commits, so the fewer round trips after it the better.
- * The number is the prefix, the local day as YYMMDD and the day's sequence (5 digits, more after 99999).
+ * Takes the next `count` values of a day's sequence in a transaction of its own, and returns the
+ * last one. The counter row is every intake's meeting point, so its lock must not be held while the
+ * order's own transaction runs and commits: that capped intake at one order per commit flush. The
+ * transaction commits without waiting for the disk (synchronous_commit off) — safe, because an
+ * order's own commit flushes the log up to and including this earlier increment; an increment whose
+ * order never commits only leaves a gap.
  */
-export async function insertNumberedWorkOrder(
+export async function takeDayNumbers(db: Db, day: string, count: number): Promise<number> {
+  return db.tx(async (tx) => {
+    await tx.query('SET LOCAL synchronous_commit = off');
+    const rows = await tx.query<{ last_value: number }>(
+      `INSERT INTO hotline.number_counter (day, last_value) VALUES ($1::date, $2)
+       ON CONFLICT (day) DO UPDATE SET last_value = hotline.number_counter.last_value + $2
+       RETURNING last_value`,
+      [day, count],
+    );
+    return rows[0]!.last_value;
+  });
+}
+
+/** Inserts a new order with its number and its 'created' event (one statement). */
+export async function insertWorkOrder(
   q: Queryable,
-  n: { prefix: string; day: string },
-  o: Omit<NewWorkOrder, 'number'>,
+  o: NewWorkOrder,
   e: Omit<EventRow, 'data'> & { data: Record<string, unknown> },
-): Promise<string> {
-  const rows = await q.query<{ number: string }>(
-    `WITH n AS (
-       INSERT INTO hotline.number_counter (day, last_value) VALUES ($30::date, 1)
-       ON CONFLICT (day) DO UPDATE SET last_value = hotline.number_counter.last_value + 1
-       RETURNING $31::text || to_char($30::date, 'YYMMDD')
-                 || CASE WHEN last_value < 100000 THEN lpad(last_value::text, 5, '0') ELSE last_value::text END AS number),
-     o AS (
+): Promise<void> {
+  await q.query(
+    `WITH o AS (
        INSERT INTO hotline.work_order (id, number, channel, kind, priority, category_code, description, address, latitude,
          longitude, street_code, attributes, attachment_ids, caller_name_enc, caller_phone_enc, caller_phone_hash,
          citizen_account_id, is_confidential, status, time_limit_days, suggestion, split_from, redo_of, created_by,
          created_at, updated_at)
-       SELECT $1, n.number, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'created', $18, $19, $20,
-              $21, $22, $23, $23
-         FROM n
-       RETURNING id, number),
-     e AS (
-       INSERT INTO hotline.work_order_event (id, order_id, at, type, from_status, to_status, actor_kind, actor_id, actor_label, unit_code, data)
-       SELECT $24, o.id, $23, $25, NULL, 'created', $26, $27, $28, NULL, $29::jsonb || jsonb_build_object('number', o.number)
-         FROM o)
-     SELECT number FROM o`,
+       VALUES ($1, $30, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'created', $18, $19, $20,
+               $21, $22, $23, $23)
+       RETURNING id, number)
+     INSERT INTO hotline.work_order_event (id, order_id, at, type, from_status, to_status, actor_kind, actor_id, actor_label, unit_code, data)
+     SELECT $24, o.id, $23, $25, NULL, 'created', $26, $27, $28, NULL, $29::jsonb || jsonb_build_object('number', o.number)
+       FROM o`,
     [
       o.id, o.channel, o.kind, o.priority, o.category_code, o.description, o.address, o.latitude, o.longitude,
       o.street_code, JSON.stringify(o.attributes), JSON.stringify(o.attachment_ids), o.caller_name_enc, o.caller_phone_enc,
       o.caller_phone_hash, o.citizen_account_id, o.is_confidential, o.time_limit_days,
       o.suggestion === null ? null : JSON.stringify(o.suggestion), o.split_from, o.redo_of, o.created_by, o.created_at,
-      e.id, e.type, e.actor_kind, e.actor_id, e.actor_label, JSON.stringify(e.data), n.day, n.prefix,
+      e.id, e.type, e.actor_kind, e.actor_id, e.actor_label, JSON.stringify(e.data), o.number,
     ],
   );
-  return rows[0]!.number;
 }
 
 export async function updateWorkOrder(q: Queryable, id: string, patch: WorkOrderPatch): Promise<void> {

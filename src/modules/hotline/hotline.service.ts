@@ -159,18 +159,27 @@ function encryptCaller(platform: Platform, caller: { name?: string; phone?: stri
   };
 }
 
-/** Writes a new order, its 'created' event, audit row and outbox event in `tx`. */
 /**
- * Writes a new order with its number (district code, local date YYMMDD, the day's sequence, e.g.
- * YX26112300001), its 'created' event, its outbox event and its audit row, in `tx`. The day's counter
- * row and the audit chain are what every intake waits for (each is held until commit), so they come
- * last; the outbox event, written before the number exists, carries the order id only.
+ * Human-readable order numbers: the district code, the local day as YYMMDD and the day's sequence
+ * (5 digits, more after 99999), e.g. YX26112300001. Unique in the district and increasing within a
+ * day; a value can be skipped (a refused or duplicate submission takes one). Taken before the order's
+ * transaction, in one short transaction of their own, so intakes do not queue behind each other.
  */
+async function takeOrderNumbers(platform: Platform, now: Date, count: number): Promise<string[]> {
+  const prefix = await districtCodeOf(platform);
+  const day = localDate(now);
+  const last = await repo.takeDayNumbers(platform.db, day, count);
+  const yymmdd = day.slice(2).replaceAll('-', '');
+  return Array.from({ length: count }, (_, i) => `${prefix}${yymmdd}${String(last - count + 1 + i).padStart(5, '0')}`);
+}
+
+/** Writes a new order, its 'created' event, its outbox event and its audit row, in `tx`. */
 async function insertNewOrder(
   platform: Platform,
   tx: Tx,
   o: {
     id: string;
+    number: string;
     channel: string;
     prepared: PreparedIntake;
     caller: CallerData;
@@ -191,13 +200,13 @@ async function insertNewOrder(
     isAutoDispatch: o.isAutoDispatch,
     ...(o.splitFrom ? { splitFrom: o.splitFrom } : {}),
   };
-  // The outbox event first: everything from the counter row on waits in line with every other intake.
   await emit(tx, { topic: topicOf('create'), key: o.id, at: now, payload: { orderId: o.id, ...data } });
-  const number = await repo.insertNumberedWorkOrder(
+  const number = o.number;
+  await repo.insertWorkOrder(
     tx,
-    { prefix: await districtCodeOf(platform), day: localDate(now) },
     {
       id: o.id,
+      number,
       channel: o.channel,
       kind: p.kind,
       priority: p.priority,
@@ -279,13 +288,13 @@ export async function createWorkOrder(platform: Platform, input: CreateWorkOrder
 
   const id = uuidv7();
   const now = platform.clock.now();
-  await districtCodeOf(platform); // cached: read before the transaction
+  const number = (await takeOrderNumbers(platform, now, 1))[0]!;
   const outcome = await platform.db.tx(async (tx) => {
     if (idempotencyKey) {
       const claim = await repo.claimIdempotencyKey(tx, { source, key: idempotencyKey, orderId: id, requestHash, now });
       if (!claim.isClaimed) return claim;
     }
-    const number = await insertNewOrder(platform, tx, { id, channel: valid.channel, prepared, caller, citizenAccountId, suggestion, isAutoDispatch }, ctx, now);
+    await insertNewOrder(platform, tx, { id, number, channel: valid.channel, prepared, caller, citizenAccountId, suggestion, isAutoDispatch }, ctx, now);
     return { isClaimed: true as const, number };
   });
   if (!outcome.isClaimed) return existingFor(outcome.orderId, outcome.requestHash);
@@ -694,14 +703,14 @@ export async function splitWorkOrder(platform: Platform, id: string, body: Split
       }),
     );
   }
-  await districtCodeOf(platform);
+  const numbers = await takeOrderNumbers(platform, platform.clock.now(), parts.length);
   const children: { id: string; number: string }[] = [];
   await runAction(platform, id, 'split', ctx, async ({ tx, order, now }) => {
     await leaveHandling(tx, order, now, calendar, ctx, true);
     const caller = { nameEnc: order.caller_name_enc, phoneEnc: order.caller_phone_enc, phoneHash: order.caller_phone_hash, isConfidential: order.is_confidential };
-    for (const prepared of parts) {
+    for (const [i, prepared] of parts.entries()) {
       const childId = uuidv7();
-      const number = await insertNewOrder(platform, tx, { id: childId, channel: order.channel, prepared, caller, citizenAccountId: order.citizen_account_id, suggestion: null, isAutoDispatch: false, splitFrom: order.id }, ctx, now);
+      const number = await insertNewOrder(platform, tx, { id: childId, number: numbers[i]!, channel: order.channel, prepared, caller, citizenAccountId: order.citizen_account_id, suggestion: null, isAutoDispatch: false, splitFrom: order.id }, ctx, now);
       children.push({ id: childId, number });
     }
     return {

@@ -38,6 +38,9 @@ export const PERMISSIONS = {
   'catalog:write': 'edit service items and bundles of the catalogue, import and export it',
   'catalog:review': 'review, publish and cancel catalogue versions',
   'portal:use': 'apply, book, track and rate as a citizen or enterprise',
+  'cases:intake': 'one window (综合受理): take applications for walk-in and mail applicants, pre-review, correction notices, accept or refuse, hand out results',
+  'cases:review': "review and decide the cases of one's unit's items at the process steps one's role is configured for",
+  'cases:supervise': 'read every case of a subtree, case metrics and exports (电子监察)',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -45,11 +48,11 @@ const ALL = Object.keys(PERMISSIONS) as Permission[];
 
 export const ROLE_PERMISSIONS: Record<StaffRole | 'citizen' | 'enterprise', readonly Permission[]> = {
   admin: ALL.filter((p) => p !== 'portal:use'),
-  window_clerk: ['org:read', 'workbench:use', 'hall:use', 'pii:read'],
-  approver: ['org:read', 'workbench:use'],
+  window_clerk: ['org:read', 'workbench:use', 'hall:use', 'pii:read', 'cases:intake'],
+  approver: ['org:read', 'workbench:use', 'cases:review'],
   hotline_agent: ['org:read', 'hotline:use', 'hotline:dispatch', 'pii:read'],
-  handling_staff: ['org:read', 'hotline:use', 'hotline:handle', 'workbench:use'],
-  supervisor: ['org:read', 'dashboard:read', 'hotline:use', 'hotline:dispatch', 'hotline:supervise', 'knowledge:write', 'audit:read', 'catalog:review'],
+  handling_staff: ['org:read', 'hotline:use', 'hotline:handle', 'workbench:use', 'cases:review'],
+  supervisor: ['org:read', 'dashboard:read', 'hotline:use', 'hotline:dispatch', 'hotline:supervise', 'knowledge:write', 'audit:read', 'catalog:review', 'cases:supervise'],
   data_officer: ['org:read', 'data:manage', 'dashboard:read'],
   citizen: ['portal:use'],
   enterprise: ['portal:use'],
