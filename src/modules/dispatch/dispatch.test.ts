@@ -51,7 +51,7 @@ for (const engine of await engines()) {
       assert.equal(s.autoDispatch, false);
       assert.ok(s.units[0]!.explanation.length > 0);
       const [audit] = await t.platform.db.query<{ data: { units: [string, number][] } }>(
-        `SELECT data FROM platform.audit_log WHERE action = 'dispatch.suggest' ORDER BY seq DESC LIMIT 1`,
+        `SELECT data FROM platform.audit_log WHERE action = 'dispatch.suggest' ORDER BY id DESC LIMIT 1`,
       );
       assert.equal(audit!.data.units[0]![0], 'YX-CGJ');
       assert.ok(!JSON.stringify(audit).includes('路灯'), 'the audit row keeps the result, not the citizen’s words');
@@ -107,7 +107,7 @@ for (const engine of await engines()) {
       assert.equal(status.model.version, 2);
       assert.equal(status.model.trainedOn, 2, 'the taught example and the correction');
       assert.equal(status.versions[0].reason, 'test');
-      const audits = await t.platform.db.query<{ data: { version: number; reason: string } }>(`SELECT data FROM platform.audit_log WHERE action = 'dispatch.model.train' ORDER BY seq`);
+      const audits = await t.platform.db.query<{ data: { version: number; reason: string } }>(`SELECT data FROM platform.audit_log WHERE action = 'dispatch.model.train' ORDER BY (data->>'version')::int`);
       assert.deepEqual(audits.map((a) => [a.data.version, a.data.reason]), [[1, 'dispatch catalogue imported'], [2, 'test']]);
       // Another process on the same database: loads version 2 and the remembered examples.
       const other = await createPlatform({ config: t.platform.config, db: t.platform.db, clock });

