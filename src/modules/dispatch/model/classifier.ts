@@ -1,9 +1,9 @@
 import type { Analysis } from './analyzer.ts';
 
 // What history teaches: a multinomial logistic regression (softmax) over sparse features of the
-// request — words, concepts and character 2/3-grams of the text with place names replaced by their
-// kind. Linear, so it trains in seconds on 100,000 orders and classifies in microseconds; sparse
-// n-grams tolerate typos and phrasings the segmenter splits badly. Written out here because it is
+// request — words, concepts, pairs of concepts and character 2/3-grams of the text with place names
+// replaced by their kind. Linear, so it trains in seconds on 100,000 orders and classifies in
+// microseconds; sparse n-grams tolerate typos and phrasings the segmenter splits badly. Written out here because it is
 // small: no ML package is needed for a model this size.
 
 export interface SparseVector {
@@ -23,7 +23,7 @@ export interface Features {
   gramWeight: number;
 }
 
-const WEIGHT = { words: 1, concepts: 2, grams: 0.5, location: 0.5 } as const;
+const WEIGHT = { words: 1, concepts: 2, conceptPairs: 1, grams: 0.5, location: 0.5 } as const;
 
 /** Letters and digits (and CJK) count; punctuation and spaces break n-grams. */
 function isText(code: number): boolean {
@@ -40,6 +40,13 @@ export function featuresOf(a: Analysis): Features {
   for (const w of a.words) terms.set(`w:${w}`, WEIGHT.words / Math.sqrt(words));
   const concepts = a.concepts.length;
   for (const c of a.concepts) terms.set(`c:${c}`, WEIGHT.concepts / Math.sqrt(concepts));
+  // Pairs of concepts: a linear model cannot read "电动车 with 楼道" (消防) apart from "电动车 with
+  // 上牌" (交警) from the concepts one by one; the pair carries what settles it.
+  if (concepts > 1) {
+    const sorted = [...a.concepts].sort();
+    const pairWeight = WEIGHT.conceptPairs / Math.sqrt((concepts * (concepts - 1)) / 2);
+    for (let i = 0; i < sorted.length; i++) for (let j = i + 1; j < sorted.length; j++) terms.set(`cc:${sorted[i]}|${sorted[j]}`, pairWeight);
+  }
   const loc = [a.location.streetCode ? 'l:located' : 'l:none', ...new Set(a.location.mentions.map((m) => `l:${m.generic}`))];
   for (const l of loc) terms.set(l, WEIGHT.location / Math.sqrt(loc.length));
   const g = a.generic;
