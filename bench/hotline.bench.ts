@@ -101,6 +101,8 @@ async function createOrders(url: string) {
   let seq = 0;
   const until = performance.now() + SECONDS * 1000;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  const machine0 = machineTicks();
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
       while (performance.now() < until) {
@@ -121,13 +123,34 @@ async function createOrders(url: string) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const machine1 = machineTicks();
   latencies.sort((a, b) => a - b);
-  return { perSec: latencies.length / elapsed, count: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    perSec: latencies.length / elapsed,
+    count: latencies.length,
+    failures,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    // This process serves and loads at once: its share of one core, and the whole machine's busy share.
+    processCpu: (cpu.user + cpu.system) / 1e6 / elapsed,
+    machineBusy: machine0 && machine1 ? 1 - (machine1.idle - machine0.idle) / (machine1.total - machine0.total) : NaN,
+  };
+}
+
+/** Idle and total jiffies of all cores, from /proc/stat (Linux). */
+function machineTicks(): { idle: number; total: number } | null {
+  try {
+    const cols = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: cols[3]! + (cols[4] ?? 0), total: cols.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
 }
 
 function report(label: string, r: Awaited<ReturnType<typeof createOrders>>) {
   console.log(
-    `  ${label.padEnd(34)} ${r.perSec.toFixed(0).padStart(6)} orders/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  (${r.count} orders, ${r.failures} failed, ${CLIENTS} clients, ${SECONDS} s)`,
+    `  ${label.padEnd(34)} ${r.perSec.toFixed(0).padStart(6)} orders/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  (${r.count} orders, ${r.failures} failed, ${CLIENTS} clients, ${SECONDS} s; this process ${(r.processCpu * 100).toFixed(0)}% of a core, machine ${(r.machineBusy * 100).toFixed(0)}% busy of ${os.cpus().length} cores)`,
   );
 }
 

@@ -174,7 +174,7 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
         if (rest[0] !== 'verify') return usage(err);
         const report = await withPlatform((p) => verifyAuditChain(p.db));
         if (report.ok) {
-          out(`audit chains intact: ${report.rows} rows in ${report.chains} chains`);
+          out(`audit chain intact: ${report.rows} rows in ${report.chains} chains`);
           return 0;
         }
         err(`audit chain BROKEN at chain ${report.brokenAt!.chain} row seq=${report.brokenAt!.seq} id=${report.brokenAt!.id}: ${report.brokenAt!.reason} (${report.rows} rows verified before it)`);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -179,16 +180,47 @@ const pgTypes = {
   },
 } as pg.CustomTypesConfig;
 
+/**
+ * Statements with parameters run as named prepared statements, so the server parses and plans each
+ * once per connection rather than on every call (most of the server's work for a short insert). A
+ * plan must not outlive a schema change (a `SELECT *` whose table gained a column is refused), and
+ * schema changes go through `exec`, so every `exec` starts a new generation of names.
+ */
+class StatementNames {
+  private generation = 0;
+  private names = new Map<string, string>();
+
+  of(sql: string): string {
+    let name = this.names.get(sql);
+    if (!name) {
+      name = `y${this.generation}_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`;
+      this.names.set(sql, name);
+    }
+    return name;
+  }
+
+  schemaMayHaveChanged(): void {
+    this.generation += 1;
+    this.names.clear();
+  }
+}
+
 class PostgresDb implements Db {
   readonly engine = 'postgres' as const;
+  private readonly statements = new StatementNames();
   constructor(readonly pool: pg.Pool) {}
 
+  private run(client: pg.Pool | pg.PoolClient, sql: string, params: unknown[]) {
+    return params.length === 0 ? client.query(sql) : client.query({ name: this.statements.of(sql), text: sql, values: params });
+  }
+
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const res = await this.pool.query(sql, params as unknown[]);
+    const res = await this.run(this.pool, sql, params);
     return res.rows as T[];
   }
 
   async exec(sql: string): Promise<void> {
+    this.statements.schemaMayHaveChanged();
     await this.pool.query(sql);
   }
 
@@ -198,8 +230,9 @@ class PostgresDb implements Db {
       await client.query('BEGIN');
       const tx: Tx = {
         inTransaction: true,
-        query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+        query: async <R>(sql: string, params: unknown[] = []) => (await this.run(client, sql, params)).rows as R[],
         exec: async (sql: string) => {
+          this.statements.schemaMayHaveChanged();
           await client.query(sql);
         },
       };

@@ -142,7 +142,7 @@ for (const engine of await engines()) {
       assert.equal(v1.elements.promisedLimit.value, 3, 'version 1 is unchanged');
 
       const audit = await t.platform.db.query<{ action: string; actor_label: string }>(
-        `SELECT action, actor_label FROM platform.audit_log WHERE action LIKE 'catalog.version.%' ORDER BY seq`,
+        `SELECT action, actor_label FROM platform.audit_log WHERE action LIKE 'catalog.version.%' ORDER BY id`,
       );
       assert.deepEqual(audit.map((a) => a.action), ['catalog.version.create', 'catalog.version.update', 'catalog.version.submit', 'catalog.version.return', 'catalog.version.submit', 'catalog.version.publish']);
       assert.equal(audit.at(-1)!.actor_label, (await t.platform.db.query<{ display_name: string }>(`SELECT display_name FROM org.account WHERE username = 'supervisor'`))[0]!.display_name);

@@ -240,7 +240,7 @@ for (const engine of await engines()) {
         t.clock.set('2026-03-02T02:00:00Z');
       }
 
-      const audit = await t.platform.db.query<{ action: string }>(`SELECT action FROM platform.audit_log WHERE action LIKE 'catalog.version.%' ORDER BY seq`);
+      const audit = await t.platform.db.query<{ action: string }>(`SELECT action FROM platform.audit_log WHERE action LIKE 'catalog.version.%' ORDER BY id`);
       assert.deepEqual(audit.map((a) => a.action), ['catalog.version.create', 'catalog.version.update', 'catalog.version.submit', 'catalog.version.return', 'catalog.version.submit', 'catalog.version.publish']);
       const events = await t.platform.db.query<{ topic: string; payload: { version: number; supersedes: string } }>(`SELECT topic, payload FROM platform.outbox WHERE topic = 'catalog.item_version.published'`);
       assert.equal(events.length, 1);

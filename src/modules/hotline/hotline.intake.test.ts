@@ -171,7 +171,7 @@ for (const engine of await engines()) {
       const agentView = await expect(who.agent, 'POST', `/api/hotline/orders/${secret.id}/caller/reveal`, { reason: '回访' }, 200);
       assert.equal(agentView.phone, '13677778888');
       const audit = await t.platform.db.query<{ actor_id: string; object_id: string; data: { reason: string } }>(
-        `SELECT actor_id, object_id, data FROM platform.audit_log WHERE action = 'hotline.work_order.caller.read' ORDER BY seq`,
+        `SELECT actor_id, object_id, data FROM platform.audit_log WHERE action = 'hotline.work_order.caller.read' ORDER BY id`,
       );
       assert.deepEqual(audit.map((a) => [a.actor_id, a.object_id, a.data.reason]), [
         [who.handler!.userId, open.id, '需联系市民确认摊位位置'],

@@ -131,7 +131,7 @@ for (const engine of await engines()) {
       assert.equal(retired.json().state, 'retired');
 
       const audit = await t.platform.db.query<{ action: string; actor_label: string; request_id: string | null }>(
-        'SELECT action, actor_label, request_id FROM platform.audit_log WHERE object_id = $1 ORDER BY seq', [id]);
+        'SELECT action, actor_label, request_id FROM platform.audit_log WHERE object_id = $1 ORDER BY id', [id]);
       assert.deepEqual(audit.map((a) => a.action), [
         'knowledge.article.create', 'knowledge.article.publish', 'knowledge.article.update', 'knowledge.article.publish', 'knowledge.article.retire',
       ]);

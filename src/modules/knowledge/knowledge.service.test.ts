@@ -29,7 +29,7 @@ async function rejects(p: Promise<unknown>, code: string, status?: number) {
 }
 
 const auditActions = async (platform: Platform, id: string) =>
-  (await platform.db.query<{ action: string }>('SELECT action FROM platform.audit_log WHERE object_id = $1 ORDER BY seq', [id])).map((r) => r.action);
+  (await platform.db.query<{ action: string }>('SELECT action FROM platform.audit_log WHERE object_id = $1 ORDER BY id', [id])).map((r) => r.action);
 
 // Queries as citizens type them, with the article a good answer starts from. Set A was written with
 // the demo articles; set B afterwards, before the ranking was tuned; set C after tuning.
