@@ -46,6 +46,8 @@ export interface Analysis {
   concepts: string[];
   /** Matching terms: 'w:' + each word of two characters or more (or a telling single one), 'c:' + each concept. */
   terms: string[];
+  /** Concept terms read only from the kind of a named place (金沙工业园 → c:工厂): context, not matter. */
+  placeOnly: string[];
 }
 
 /** Single characters that still say something about a place or matter. */
@@ -163,10 +165,13 @@ export class Analyzer {
     }
     let generic = '';
     let last = 0;
+    const placeSpans: [start: number, end: number][] = [];
     for (const m of mentions) {
       // A short form followed by its kind (东湖 + 市场) keeps the kind as written.
       const isHeadWritten = m.strength < 1 && PLACE_HEADS.some(([s]) => text.startsWith(s, m.end));
-      generic += text.slice(last, m.start) + (isHeadWritten ? '' : m.generic);
+      generic += text.slice(last, m.start);
+      if (!isHeadWritten) placeSpans.push([generic.length, generic.length + m.generic.length]);
+      generic += isHeadWritten ? '' : m.generic;
       last = m.end;
     }
     generic += text.slice(last);
@@ -181,17 +186,24 @@ export class Analyzer {
     // A form inside a longer form is not said on its own: 没有物业 is not 物业.
     const found = this.#concepts.findAll(generic).sort((x, y) => x.start - y.start || y.end - x.end);
     const conceptSet = new Set<string>();
+    const saidOutsidePlaces = new Set<string>();
     let reach = -1;
     for (const m of found) {
       if (m.end <= reach) continue; // inside an earlier, longer form
       reach = m.end;
-      for (const v of m.values) conceptSet.add(v);
+      const inPlace = placeSpans.some(([a, b]) => m.start >= a && m.end <= b);
+      for (const v of m.values) {
+        conceptSet.add(v);
+        if (!inPlace) saidOutsidePlaces.add(v);
+      }
     }
     const concepts = [...conceptSet];
+    // Concepts read only from a place's kind (金沙工业园 → 工厂) say where the problem is, not what.
+    const placeOnly = concepts.filter((c) => !saidOutsidePlaces.has(c)).map((c) => `c:${c}`);
     const terms: string[] = [];
     for (const w of words) if (w.length >= 2 || MEANINGFUL_SINGLE.has(w)) terms.push(`w:${w}`);
     for (const c of concepts) terms.push(`c:${c}`);
-    return { text, generic, location, words, concepts, terms };
+    return { text, generic, location, words, concepts, terms, placeOnly };
   }
 
   /** Terms of a catalogue phrase (a duty or a rule's matter), read like a request. */

@@ -106,6 +106,7 @@ export class ColdStart {
   score(a: Analysis): ColdStartResult {
     const present = new Set(a.terms);
     for (const m of a.location.mentions) if (m.role === 'problem') present.add(`p:${m.name}`);
+    const placeOnly = new Set(a.placeOnly);
     // Only phrases sharing a term with the request are touched (inverted index).
     const matchedWeight = new Float64Array(this.#phrases.length);
     const isMatter = new Uint8Array(this.#phrases.length);
@@ -113,7 +114,7 @@ export class ColdStart {
     for (const t of present) {
       const postings = this.#postings.get(t);
       if (!postings) continue;
-      const matter = !CONTEXT_TERMS.has(t) && !t.startsWith('p:');
+      const matter = !CONTEXT_TERMS.has(t) && !t.startsWith('p:') && !placeOnly.has(t);
       for (const [phrase, w] of postings) {
         if (matchedWeight[phrase] === 0) touched.push(phrase);
         matchedWeight[phrase] = matchedWeight[phrase]! + w;
