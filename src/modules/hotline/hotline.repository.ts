@@ -139,24 +139,24 @@ export type NewWorkOrder = Pick<
 >;
 
 /**
- * Takes the next `count` values of a day's sequence in a transaction of its own, and returns the
- * last one. The counter row is every intake's meeting point, so its lock must not be held while the
+ * Takes the next `count` values of a day's sequence in a transaction of its own (one statement), and
+ * returns the last one. The counter row is every intake's meeting point, so its lock must not be held while the
  * order's own transaction runs and commits: that capped intake at one order per commit flush. The
  * transaction commits without waiting for the disk (synchronous_commit off) — safe, because an
  * order's own commit flushes the log up to and including this earlier increment; an increment whose
  * order never commits only leaves a gap.
  */
 export async function takeDayNumbers(db: Db, day: string, count: number): Promise<number> {
-  return db.tx(async (tx) => {
-    await tx.query('SET LOCAL synchronous_commit = off');
-    const rows = await tx.query<{ last_value: number }>(
-      `INSERT INTO hotline.number_counter (day, last_value) VALUES ($1::date, $2)
-       ON CONFLICT (day) DO UPDATE SET last_value = hotline.number_counter.last_value + $2
-       RETURNING last_value`,
-      [day, count],
-    );
-    return rows[0]!.last_value;
-  });
+  // One statement, committed on its own; set_config(…, true) lasts until that commit. The CTE is
+  // referenced so that it runs.
+  const rows = await db.query<{ last_value: number }>(
+    `WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
+     INSERT INTO hotline.number_counter (day, last_value) SELECT $1::date, $2 FROM async
+     ON CONFLICT (day) DO UPDATE SET last_value = hotline.number_counter.last_value + $2
+     RETURNING last_value`,
+    [day, count],
+  );
+  return rows[0]!.last_value;
 }
 
 /** Inserts a new order with its number and its 'created' event (one statement). */
