@@ -10,6 +10,7 @@ export const SuggestBody = Type.Object(
   {
     text: Type.String({ minLength: 1, maxLength: 4000, description: '诉求内容 as the citizen said it' }),
     address: Type.Optional(Type.String({ maxLength: 300, description: 'where the problem is, when given apart from the text' })),
+    categoryCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'the hotline category (工单分类), when known: a hint that re-ranks, and that stops auto-dispatch when it points elsewhere' })),
   },
   { additionalProperties: false },
 );

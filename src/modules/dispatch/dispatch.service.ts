@@ -6,11 +6,11 @@ import { uuidv7 } from '../../platform/ids.ts';
 import { emit } from '../../platform/jobs/outbox.ts';
 import type { Platform } from '../../platform/module.ts';
 import { listOrgUnits, orgViews } from '../org/index.ts';
-import { getWorkOrderForLearning } from '../hotline/index.ts';
+import { getWorkOrderForLearning, listCategories } from '../hotline/index.ts';
 import * as repo from './dispatch.repository.ts';
 import { TRAIN_MODEL_JOB, type DispatchStatus, type SuggestionResponse } from './dispatch.schemas.ts';
 import { catalogueVersion, type Catalogue, type PlaceKind } from './model/catalogue.ts';
-import { DispatchModel, type Example } from './model/model.ts';
+import { DispatchModel, type CategoryHint, type Example } from './model/model.ts';
 import { trainModel } from './model/train.ts';
 
 // Use cases of intelligent dispatch: suggest units for a request, learn from what the hotline
@@ -136,11 +136,18 @@ export class Dispatcher {
     if (!s.model.catalogue.units.length) {
       return { units: [], streetCode: null, location: { streetCode: null, confidence: 0, explanation: [] }, autoDispatch: false, autoReason: '派单目录为空：请先导入区县派单目录', modelVersion: null };
     }
-    return { ...s.model.suggest({ text: input.text, address: input.address }), modelVersion: s.snapshot?.version ?? null };
+    const category = input.categoryCode ? await this.#category(input.categoryCode) : null;
+    return { ...s.model.suggest({ text: input.text, address: input.address, category }), modelVersion: s.snapshot?.version ?? null };
+  }
+
+  /** The hotline's category as a hint; an unknown code is no hint (the hotline validates codes itself). */
+  async #category(code: string): Promise<CategoryHint | null> {
+    const c = (await listCategories(this.#platform)).find((x) => x.code === code);
+    return c ? { code: c.code, name: c.name, description: c.description, keywords: c.keywords, defaultUnitCode: c.defaultUnitCode } : null;
   }
 
   /** The same, for the agent's screen: audited, since it shows what the model made of a citizen's words. */
-  async suggestForAgent(input: { text: string; address?: string }, ctx: Ctx): Promise<SuggestionResponse> {
+  async suggestForAgent(input: { text: string; address?: string; categoryCode?: string }, ctx: Ctx): Promise<SuggestionResponse> {
     const result = await this.suggest(input);
     await this.#platform.db.tx((tx) =>
       writeAudit(tx, {

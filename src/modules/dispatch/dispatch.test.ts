@@ -59,6 +59,23 @@ for (const engine of await engines()) {
       assert.equal((await send('agent', 'POST', '/api/dispatch/suggest', { text: '路灯', extra: 1 })).statusCode, 400);
     });
 
+    test('the hotline category is a hint: it re-ranks, an unknown code is ignored', async () => {
+      const text = '桂香路那个井盖一直在响，车一压就哐当一声';
+      const withCategory = async (categoryCode: string) => {
+        const res = await send('agent', 'POST', '/api/dispatch/suggest', { text, categoryCode });
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json() as { units: { unitCode: string; score: number }[]; autoDispatch: boolean };
+      };
+      const plain = await suggest(text);
+      const drains = await withCategory('2101');
+      const swj = (units: { unitCode: string }[]) => {
+        const i = units.findIndex((u) => u.unitCode === 'YX-SWJ');
+        return i < 0 ? Infinity : i;
+      };
+      assert.ok(swj(drains.units) < Infinity && swj(drains.units) <= swj(plain.units), 'the category’s usual unit ranks no lower');
+      assert.deepEqual((await withCategory('NO-SUCH')).units, plain.units);
+    });
+
     test('an example taught by an administrator is used by the very next suggestion', async () => {
       const text = '小区门口那家店天天用大喇叭循环播放促销广告';
       const before = (await suggest(text)).units[0]!.unitCode;

@@ -126,6 +126,37 @@ describe('calibration and abstention', () => {
   });
 });
 
+describe('the hotline category as a hint', () => {
+  const lamps = { code: '1006', name: '路灯与市政设施', description: '路灯不亮、井盖缺失、人行道和护栏破损', keywords: ['路灯', '井盖'], defaultUnitCode: 'YX-CGJ' };
+  const drains = { code: '2101', name: '排水管网与污水冒溢', keywords: ['下水道', '堵塞', '冒污水'], defaultUnitCode: 'YX-SWJ' };
+  const rank = (units: { unitCode: string }[], code: string) => {
+    const i = units.findIndex((u) => u.unitCode === code);
+    return i < 0 ? Infinity : i;
+  };
+
+  test('the hinted unit never ranks lower than without the hint, and scores stay probabilities', () => {
+    for (const c of heldOut.slice(0, 60)) {
+      for (const category of [lamps, drains]) {
+        const plain = trained.suggest({ text: c.text }).units;
+        const hinted = trained.suggest({ text: c.text, category }).units;
+        assert.ok(rank(hinted, category.defaultUnitCode) <= rank(plain, category.defaultUnitCode), c.text);
+        assert.ok(hinted.reduce((sum, u) => sum + u.score, 0) <= 1.0001);
+      }
+    }
+  });
+
+  test('a category that points to another unit stops auto-dispatch; one that agrees does not', () => {
+    const text = '金沙大道有个井盖烂了一个角，晚上看不清很容易踩空';
+    const plain = trained.suggest({ text });
+    assert.equal(plain.units[0]!.unitCode, 'YX-CGJ');
+    const agreeing = trained.suggest({ text, category: lamps });
+    assert.equal(agreeing.autoDispatch, plain.autoDispatch);
+    const other = trained.suggest({ text, category: drains });
+    assert.equal(other.autoDispatch, false);
+    assert.match(other.autoReason, /工单分类/);
+  });
+});
+
 describe('learning', () => {
   test('one correction changes the next suggestion for that request, without retraining', () => {
     const model = DispatchModel.coldStart(catalogue, analyzer);

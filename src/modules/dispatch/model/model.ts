@@ -38,6 +38,19 @@ export interface Suggestion {
   autoReason: string;
 }
 
+/**
+ * The hotline's category of the order (工单分类), when the agent or the channel gave one: its words
+ * and the unit that usually handles it. A hint, never the answer — categories are picked in a hurry
+ * and some (其他, 街道与社区事务) say little about the unit.
+ */
+export interface CategoryHint {
+  code: string;
+  name: string;
+  description?: string | null;
+  keywords?: readonly string[];
+  defaultUnitCode?: string | null;
+}
+
 export interface ModelParams {
   /** β: weight of the cold-start prior. */
   priorWeight: number;
@@ -106,6 +119,9 @@ const REPEAT_SIMILARITY = 0.9;
 const REPEAT_BOOST = 4;
 const SNAPSHOT_FORMAT = 1;
 const SELECTION_MARGIN = 0.005;
+/** How much the category re-ranks: p(unit) ∝ p(unit | text) · (q(unit | category) + floor)^weight. */
+const CATEGORY_WEIGHT = 0.5;
+const CATEGORY_FLOOR = 0.05;
 
 interface Scored {
   analysis: Analysis;
@@ -130,6 +146,7 @@ export class DispatchModel {
   readonly #unitName: Map<string, string>;
   readonly #streetCodes: string[];
   readonly #classOfUnit: Map<string, number>;
+  readonly #categoryCache = new Map<string, Float64Array>();
 
   private constructor(
     catalogue: Catalogue,
@@ -337,9 +354,10 @@ export class DispatchModel {
   }
 
   /** Ranked units with calibrated scores, the location, explanations, and whether to auto-dispatch. */
-  suggest(input: { text: string; address?: string }, limit = 5): Suggestion {
+  suggest(input: { text: string; address?: string; category?: CategoryHint | null }, limit = 5): Suggestion {
     const s = this.#score(input.text, input.address);
     const p = softmaxInPlace(s.logits.map((v) => v / this.params.temperature) as Float64Array);
+    const textBest = argmax(p);
     const weights = this.params.confidence;
     const location = s.analysis.location;
     const street = this.classes.length - 1;
@@ -357,6 +375,18 @@ export class DispatchModel {
       for (let c = 0; c < p.length; c++) p[c] = c === sig.best ? conf : p[c]! * rest;
       }
     }
+    // The category re-ranks (it helps the agent pick) but does not raise confidence: the threshold
+    // was chosen on requests without one. A category that points elsewhere stops auto-dispatch.
+    const textConfidence = p[textBest]!;
+    let categoryDisagrees = false;
+    if (input.category) {
+      const q = this.#categoryDistribution(input.category);
+      let sum = 0;
+      for (let c = 0; c < p.length; c++) sum += p[c] = p[c]! * Math.pow(q[c]! + CATEGORY_FLOOR, CATEGORY_WEIGHT);
+      for (let c = 0; c < p.length; c++) p[c] = p[c]! / sum;
+      const hinted = input.category.defaultUnitCode ? this.classOf(input.category.defaultUnitCode) : -1;
+      categoryDisagrees = argmax(p) !== textBest || (hinted >= 0 && hinted !== textBest);
+    }
     const ranked: { unit: string; cls: number; score: number }[] = [];
     for (let c = 0; c < p.length; c++) {
       if (c !== street) ranked.push({ unit: this.classes[c]!, cls: c, score: p[c]! });
@@ -372,14 +402,17 @@ export class DispatchModel {
       explanation: this.#explain(r.cls, r.unit, s),
     }));
     const top = ranked[0]!;
+    // With a category the decision rests on the text alone (the category only re-ranked).
+    const confidence = input.category ? textConfidence : top.score;
     let autoDispatch = false;
     let autoReason: string;
     if (this.params.threshold === null) autoReason = '历史工单不足，未设自动派单阈值：请人工选择';
-    else if (top.score < this.params.threshold) autoReason = `置信度 ${round(top.score)} 低于自动派单阈值 ${round(this.params.threshold)}：请人工选择`;
+    else if (categoryDisagrees) autoReason = `工单分类“${input.category!.name}”与诉求内容指向不同单位：请人工选择`;
+    else if (confidence < this.params.threshold) autoReason = `置信度 ${round(confidence)} 低于自动派单阈值 ${round(this.params.threshold)}：请人工选择`;
     else if (top.cls === street && (!location.streetCode || location.confidence < 0.9)) autoReason = '属地事项但地点不确定：请人工确认街道';
     else {
       autoDispatch = true;
-      autoReason = `置信度 ${round(top.score)} ≥ 阈值 ${round(this.params.threshold)}`;
+      autoReason = `置信度 ${round(confidence)} ≥ 阈值 ${round(this.params.threshold)}`;
     }
     return {
       units,
@@ -388,6 +421,21 @@ export class DispatchModel {
       autoDispatch,
       autoReason,
     };
+  }
+
+  /** What the category says about the classes: its own words read against the catalogue, and its usual unit. */
+  #categoryDistribution(category: CategoryHint): Float64Array {
+    const key = `${category.code}\u0000${category.name}\u0000${category.defaultUnitCode ?? ''}`;
+    const cached = this.#categoryCache.get(key);
+    if (cached) return cached;
+    const words = [category.name, category.description ?? '', ...(category.keywords ?? [])].join('，');
+    const z = Float64Array.from(this.coldStart.score(this.analyzer.analyze(words)).scores);
+    const q = softmaxInPlace(z);
+    const hinted = category.defaultUnitCode ? this.classOf(category.defaultUnitCode) : -1;
+    if (hinted >= 0) for (let c = 0; c < q.length; c++) q[c] = 0.5 * q[c]! + (c === hinted ? 0.5 : 0);
+    if (this.#categoryCache.size > 1000) this.#categoryCache.clear();
+    this.#categoryCache.set(key, q);
+    return q;
   }
 
   #explain(cls: number, unit: string, s: Scored): string[] {
@@ -615,4 +663,10 @@ function solve(a: number[][], b: number[]): number[] {
     }
   }
   return m.map((row, i) => row[n]! / (row[i]! || 1e-12));
+}
+
+function argmax(p: Float64Array): number {
+  let best = 0;
+  for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
+  return best;
 }
