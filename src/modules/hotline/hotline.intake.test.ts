@@ -164,6 +164,25 @@ for (const engine of await engines()) {
       const all = await expect(who.agent, 'GET', '/api/hotline/orders?status=open', undefined, 200);
       assert.ok(all.total > list.total, 'the centre lists every order');
 
+      // Search: every word must appear (description or address); an order number's start finds it.
+      const found = await expect(who.agent, 'GET', `/api/hotline/orders?q=${encodeURIComponent('占道 新市路')}`, undefined, 200);
+      assert.deepEqual(found.items.map((i: { id: string }) => i.id), [open.id]);
+      const both = await expect(who.agent, 'GET', `/api/hotline/orders?q=${encodeURIComponent('占道')}`, undefined, 200);
+      const bothIds = both.items.map((i: { id: string }) => i.id);
+      assert.ok(bothIds.includes(open.id) && bothIds.includes(secret.id));
+      assert.ok(both.items.every((i: { description: string; address: string | null }) => `${i.description}${i.address ?? ''}`.includes('占道')));
+      const byNumber = await expect(who.agent, 'GET', `/api/hotline/orders?q=${encodeURIComponent(open.number.toLowerCase())}`, undefined, 200);
+      assert.deepEqual(byNumber.items.map((i: { id: string }) => i.id), [open.id]);
+      const none = await expect(who.agent, 'GET', `/api/hotline/orders?q=${encodeURIComponent('占道 桂香路')}`, undefined, 200);
+      assert.equal(none.total, 0);
+
+      // The detail says how the caller sees the order and what they may do now.
+      assert.equal(seen.viewer, 'unit');
+      assert.ok(seen.allowedActions.includes('sign') && !seen.allowedActions.includes('dispatch'), seen.allowedActions.join());
+      const centreView = await expect(who.agent, 'GET', `/api/hotline/orders/${open.id}`, undefined, 200);
+      assert.equal(centreView.viewer, 'centre');
+      assert.ok(centreView.allowedActions.includes('redispatch') && !centreView.allowedActions.includes('sign'), centreView.allowedActions.join());
+
       const revealed = await expect(who.handler, 'POST', `/api/hotline/orders/${open.id}/caller/reveal`, { reason: '需联系市民确认摊位位置' }, 200);
       assert.deepEqual(revealed, { name: '赵六', phone: '13655556666' });
       await expect(who.handler, 'POST', `/api/hotline/orders/${secret.id}/caller/reveal`, { reason: '核实' }, 403, 'WORK_ORDER_CONFIDENTIAL');

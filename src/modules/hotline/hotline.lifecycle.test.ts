@@ -286,6 +286,14 @@ for (const engine of await engines()) {
       o = await act(agent, notConsultation, 'co-units', { unitCodes: ['YX-HPJD'] });
       assert.equal(o.pendingRequests.find((r: { kind: string }) => r.kind === 'co_handling').state, 'approved');
       assert.equal((await get(hpjd, `/api/hotline/orders/${notConsultation}`)).id, notConsultation, 'the co-handling unit sees the order');
+      // A second request is refused, with the reason; refusing again finds nothing pending.
+      o = await act(gaj, notConsultation, 'request-co-handling', { unitCodes: ['YX-CGJ'], reason: '还需城管协助' });
+      o = await act(agent, notConsultation, 'refuse-co-handling', { note: '噪声属公安职责，无需城管协办' });
+      const coRequests = o.pendingRequests.filter((r: { kind: string }) => r.kind === 'co_handling');
+      assert.deepEqual(coRequests.map((r: { state: string }) => r.state), ['approved', 'refused']);
+      assert.equal(o.events.at(-1).type, 'co_handling_refused');
+      const nothingPending = await call(agent, 'POST', `/api/hotline/orders/${notConsultation}/refuse-co-handling`, { note: '再次拒绝' });
+      assert.equal(nothingPending.json().code, 'WORK_ORDER_NO_PENDING_REQUEST');
       o = await act(gaj, notConsultation, 'request-extension', { days: 5, reason: '需多次夜间巡查' });
       o = await act(agent, notConsultation, 'refuse-extension', { note: '社会生活噪声应尽快处置' });
       assert.equal(o.pendingRequests.find((r: { kind: string }) => r.kind === 'extension').state, 'refused');

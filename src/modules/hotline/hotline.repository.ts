@@ -236,6 +236,8 @@ export interface OrderFilter {
   to?: Date;
   /** Only orders with an active assignment on one of these org paths or below them. */
   unitPaths?: string[];
+  /** Each term appears in the description or the address, or starts the number. */
+  terms?: string[];
   limit: number;
   offset?: number;
   order?: 'newest' | 'oldest';
@@ -258,6 +260,11 @@ function whereOf(f: OrderFilter): { where: string; params: unknown[] } {
   if (f.callerPhoneHash) add((p) => `o.caller_phone_hash = ${p}`, f.callerPhoneHash);
   if (f.from) add((p) => `o.created_at >= ${p}`, f.from);
   if (f.to) add((p) => `o.created_at < ${p}`, f.to);
+  // Substring tests, not an index: a district's orders are scanned in well under a second, and a
+  // citizen's words match as typed (no segmentation to disagree with).
+  for (const term of f.terms ?? []) {
+    add((p) => `(strpos(o.description, ${p}) > 0 OR strpos(coalesce(o.address, ''), ${p}) > 0 OR left(o.number, length(${p})) = upper(${p}))`, term);
+  }
   if (f.unitPaths) {
     params.push(f.unitPaths, f.unitPaths.map((p) => `${p}/%`));
     conds.push(

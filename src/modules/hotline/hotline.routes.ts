@@ -139,6 +139,7 @@ export function hotlineRoutes(app: App, platform: Platform) {
   action('approve-extension', 'hotline:dispatch', 'hotline.work_order.approve_extension', '批准延期 (at most the days asked)', s.ExtensionDecisionBody, (id, b, ctx) => svc.approveExtension(platform, id, b, ctx));
   action('refuse-extension', 'hotline:dispatch', 'hotline.work_order.refuse_extension', '不予延期', Type.Object({ note: Type.String({ minLength: 2, maxLength: 2000 }) }, { additionalProperties: false }), (id, b, ctx) => svc.refuseExtension(platform, id, b.note, ctx));
   action('request-co-handling', 'hotline:handle', 'hotline.work_order.request_co_handling', '申请协办', s.CoHandlingRequestBody, (id, b, ctx) => svc.requestCoHandling(platform, id, b, ctx));
+  action('refuse-co-handling', 'hotline:dispatch', 'hotline.work_order.refuse_co_handling', '不予协办', Type.Object({ note: Type.String({ minLength: 2, maxLength: 2000 }) }, { additionalProperties: false }), (id, b, ctx) => svc.refuseCoHandling(platform, id, b.note, ctx));
   action('co-units', 'hotline:dispatch', 'hotline.work_order.add_co_units', '增加协办单位', s.CoUnitsBody, (id, b, ctx) => svc.addCoUnits(platform, id, b, ctx));
   action('co-reply', 'hotline:handle', 'hotline.work_order.co_reply', '协办意见', s.OpinionBody, (id, b, ctx) => svc.coReply(platform, id, b.opinion, ctx));
   action('urge', 'hotline:dispatch', 'hotline.work_order.urge', '催办', s.NoteBody, (id, b, ctx) => svc.urgeWorkOrder(platform, id, b.note, ctx));

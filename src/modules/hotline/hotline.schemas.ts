@@ -226,6 +226,8 @@ const DuplicateRef = Type.Object({ id: Type.String(), number: Type.String(), sco
 
 export const WorkOrderDetail = Type.Object({
   ...WorkOrderSummary.properties,
+  viewer: Type.Enum(['centre', 'unit', 'citizen'], { description: 'how the caller sees the order: the hotline centre, a handling unit, or the citizen' }),
+  allowedActions: Type.Array(Type.String(), { description: 'transition actions the caller may take now (see the transition table)' }),
   latitude: Nullable(Type.Number()),
   longitude: Nullable(Type.Number()),
   attributes: Type.Record(Type.String(), Type.Unknown()),
@@ -421,6 +423,9 @@ export const SuggestQuery = Type.Object(
 );
 export const ListQuery = Type.Object(
   {
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'words that must all appear in the description or address, or the start of an order number' }),
+    ),
     status: Type.Optional(Type.Enum(['open', 'finished', ...STATUSES], { description: "open, finished (closed, archived, merged, split or transferred), or one status" })),
     categoryCode: Type.Optional(CategoryCode),
     unitCode: Type.Optional(UnitCode),

@@ -610,6 +610,15 @@ export const addCoUnits = (platform: Platform, id: string, body: { unitCodes: st
     return { data: { unitCodes, note: body.note ?? null }, outbox: { unitCodes } };
   });
 
+/** The centre refuses a lead unit's co-handling request, saying why; the lead unit handles alone. */
+export const refuseCoHandling = (platform: Platform, id: string, note: string, ctx: Ctx) =>
+  runAction(platform, id, 'refuse_co_handling', ctx, async ({ tx, order, now }) => {
+    const pending = await repo.findPendingRequest(tx, order.id, 'co_handling');
+    if (!pending) throw conflict('WORK_ORDER_NO_PENDING_REQUEST', '没有待审核的协办申请 (no co-handling request is pending)');
+    await repo.decidePendingRequest(tx, pending.id, { state: 'refused', by: actorLabel(ctx.actor), note, now });
+    return { data: { note }, outbox: {} };
+  });
+
 /** 协办意见: a co-handling unit's part, for the lead unit's reply. */
 export const coReply = (platform: Platform, id: string, opinion: string, ctx: Ctx) =>
   runAction(platform, id, 'co_reply', ctx, async ({ tx, active, now }) => {

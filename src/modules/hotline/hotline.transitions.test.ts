@@ -21,6 +21,7 @@ const EXPECTED: Record<Action, Partial<Record<Status, Status | 'same' | 'before_
   refuse_extension: { signed: 'same', in_progress: 'same' },
   request_co_handling: { signed: 'same', in_progress: 'same' },
   add_co_units: { dispatched: 'same', signed: 'same', in_progress: 'same' },
+  refuse_co_handling: { signed: 'same', in_progress: 'same' },
   co_reply: { dispatched: 'same', signed: 'same', in_progress: 'same' },
   urge: { dispatched: 'same', signed: 'same', in_progress: 'same' },
   supervise: { dispatched: 'same', signed: 'same', in_progress: 'same', returned: 'same' },

@@ -57,6 +57,7 @@ export const TRANSITIONS = {
   refuse_extension: { from: ['signed', 'in_progress'], to: 'same', by: ['centre'], event: 'extension_refused', label: '不予延期' },
   request_co_handling: { from: ['signed', 'in_progress'], to: 'same', by: ['lead'], event: 'co_handling_requested', label: '申请协办' },
   add_co_units: { from: OPEN_HANDLING, to: 'same', by: ['centre'], event: 'co_units_added', label: '增加协办单位' },
+  refuse_co_handling: { from: ['signed', 'in_progress'], to: 'same', by: ['centre'], event: 'co_handling_refused', label: '不予协办' },
   co_reply: { from: OPEN_HANDLING, to: 'same', by: ['co'], event: 'co_replied', label: '协办意见' },
   urge: { from: OPEN_HANDLING, to: 'same', by: ['centre', 'supervisor'], event: 'urged', label: '催办' },
   supervise: { from: [...OPEN_HANDLING, 'returned'], to: 'same', by: ['supervisor'], event: 'supervised', label: '督办' },

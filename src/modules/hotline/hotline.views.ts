@@ -24,7 +24,7 @@ import * as repo from './hotline.repository.ts';
 import type { WorkOrderRow } from './hotline.repository.ts';
 import type { Kind, Progress, WorkOrderDetail, WorkOrderSummary } from './hotline.schemas.ts';
 import { DUPLICATE_THRESHOLD, matterSimilarity } from './hotline.similarity.ts';
-import { isFinished, STATUS_LABELS, TRANSITIONS, type ActorClass, type Status } from './hotline.transitions.ts';
+import { ACTIONS, isAllowed, isFinished, STATUS_LABELS, TRANSITIONS, type Action, type ActorClass, type Status } from './hotline.transitions.ts';
 
 // The read side of the hotline: what the hotline centre, a handling unit, a citizen and other modules
 // see of orders (caller masked, hidden from units when confidential), the queues, the intake
@@ -154,7 +154,21 @@ async function visibleOrder(platform: Platform, ref: string, ctx: Ctx): Promise<
   return { order, assignments, classes };
 }
 
-async function detailOf(platform: Platform, order: WorkOrderRow, assignments: repo.AssignmentRow[], viewer: Viewer): Promise<WorkOrderDetail> {
+/**
+ * The actions the caller may take on the order now, by status and by who they are for this order (the
+ * service re-checks on every action; this only spares the screens from offering what would be refused).
+ */
+function allowedActionsOf(order: WorkOrderRow, classes: Set<ActorClass>): Action[] {
+  return ACTIONS.filter((a) => a !== 'create' && isAllowed(a, order.status) && TRANSITIONS[a].by.some((c: ActorClass) => classes.has(c)));
+}
+
+async function detailOf(
+  platform: Platform,
+  order: WorkOrderRow,
+  assignments: repo.AssignmentRow[],
+  viewer: Viewer,
+  classes: Set<ActorClass> = new Set(),
+): Promise<WorkOrderDetail> {
   const [summary] = await toSummaries(platform, [order], viewer);
   const [pending, pauses, events, linked] = [
     await repo.listPendingRequestsOf(platform.db, order.id),
@@ -165,6 +179,8 @@ async function detailOf(platform: Platform, order: WorkOrderRow, assignments: re
   const names = await unitNames(platform, assignments.map((a) => a.unit_code));
   return {
     ...summary!,
+    viewer,
+    allowedActions: allowedActionsOf(order, classes),
     latitude: order.latitude,
     longitude: order.longitude,
     attributes: order.attributes,
@@ -231,8 +247,8 @@ const pendingView = (r: repo.PendingRequestRow) => ({
 
 /** One order for a staff member or citizen allowed to see it, caller masked. */
 export async function getWorkOrderDetail(platform: Platform, ref: string, ctx: Ctx): Promise<WorkOrderDetail> {
-  const { order, assignments } = await visibleOrder(platform, ref, ctx);
-  return detailOf(platform, order, assignments, viewerOf(ctx));
+  const { order, assignments, classes } = await visibleOrder(platform, ref, ctx);
+  return detailOf(platform, order, assignments, viewerOf(ctx), classes);
 }
 
 /** For other modules (Open311): one order by id or number, as the hotline centre sees it (caller masked). */
@@ -272,7 +288,7 @@ export async function listWorkOrders(platform: Platform, filter: WorkOrderFilter
 /** The staff search: the centre sees every order, a handling unit the orders assigned to its subtree. */
 export async function searchWorkOrders(
   platform: Platform,
-  q: { status?: string; categoryCode?: string; unitCode?: string; from?: string; to?: string; limit: number; offset: number },
+  q: { q?: string; status?: string; categoryCode?: string; unitCode?: string; from?: string; to?: string; limit: number; offset: number },
   ctx: Ctx,
 ): Promise<{ items: WorkOrderSummary[]; total: number }> {
   const viewer = viewerOf(ctx);
@@ -284,6 +300,8 @@ export async function searchWorkOrders(
     from: q.from ? new Date(q.from) : undefined,
     to: q.to ? new Date(q.to) : undefined,
     unitPaths: viewer === 'centre' ? undefined : handlePaths(ctx.principal),
+    // Full-width digits and letters as a citizen may type them; otherwise the words as typed.
+    terms: q.q ? [...new Set(q.q.normalize('NFKC').split(/\s+/).filter(Boolean))].slice(0, 5) : undefined,
     limit: q.limit,
     offset: q.offset,
   });
