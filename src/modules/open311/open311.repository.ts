@@ -17,14 +17,18 @@ export const revokeClient = (q: Queryable, id: string, now: Date) =>
   q.query('UPDATE open311.api_client SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [id, now]);
 
 /** One token per (client, order): a repeated submission gets the token it had. */
+/** The token of this client's request for the order: the one first handed out, or `t.token` now. */
 export async function tokenFor(q: Queryable, t: { token: string; clientId: string; workOrderId: string }, now: Date): Promise<string> {
-  const existing = await q.query<{ token: string }>(
+  await q.query(
+    `INSERT INTO open311.request_token (token, client_id, work_order_id, created_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (client_id, work_order_id) DO NOTHING`,
+    [t.token, t.clientId, t.workOrderId, now],
+  );
+  const rows = await q.query<{ token: string }>(
     'SELECT token FROM open311.request_token WHERE client_id = $1 AND work_order_id = $2',
     [t.clientId, t.workOrderId],
   );
-  if (existing[0]) return existing[0].token;
-  await q.query('INSERT INTO open311.request_token (token, client_id, work_order_id, created_at) VALUES ($1, $2, $3, $4)', [t.token, t.clientId, t.workOrderId, now]);
-  return t.token;
+  return rows[0]!.token;
 }
 
 export const findToken = async (q: Queryable, token: string) =>

@@ -73,6 +73,11 @@ for (const engine of await engines()) {
       const again = await post(fields, { 'idempotency-key': 'client-req-0001' });
       assert.equal(again.json()[0].service_request_id, id, 'the same key never creates a second order');
       assert.equal(again.json()[0].token, token);
+      // Six identical submissions at once: one order and one token for all of them.
+      const burst = await Promise.all(Array.from({ length: 6 }, () => post({ ...fields, description: `${fields.description}（同时提交）` }, { 'idempotency-key': 'client-req-0002' })));
+      assert.ok(burst.every((r) => r.statusCode === 200), burst.map((r) => r.body).join());
+      assert.equal(new Set(burst.map((r) => r.json()[0].service_request_id)).size, 1);
+      assert.equal(new Set(burst.map((r) => r.json()[0].token)).size, 1);
 
       const one = (await get(`/open311/v2/requests/${id}.json`)).json();
       check('requests.json', one);
