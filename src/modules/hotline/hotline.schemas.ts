@@ -283,7 +283,7 @@ export const Progress = Type.Object({
   createdAt: DateTime,
   finishDueOn: Nullable(Type.String()),
   reply: Nullable(Type.String()),
-  timeline: Type.Array(Type.Object({ at: DateTime, label: Type.String() })),
+  timeline: Type.Array(Type.Object({ type: Type.String(), at: DateTime, label: Type.String() })),
   canRate: Type.Boolean(),
   rating: Nullable(Type.Object({ level: Type.Integer(), at: DateTime })),
 });

@@ -55,7 +55,7 @@ export async function progressOf(platform: Platform, order: WorkOrderRow): Promi
     createdAt: iso(order.created_at)!,
     finishDueOn: isOpen ? order.finish_due_on : null,
     reply: order.status === 'replied' || order.status === 'callback' || !isOpen ? order.reply : null,
-    timeline: events.filter((e) => PROGRESS_LABELS[e.type]).map((e) => ({ at: iso(e.at)!, label: PROGRESS_LABELS[e.type]! })),
+    timeline: events.filter((e) => PROGRESS_LABELS[e.type]).map((e) => ({ type: e.type, at: iso(e.at)!, label: PROGRESS_LABELS[e.type]! })),
     canRate: (order.status === 'closed' || order.status === 'archived') && order.rating_level === null,
     rating: order.rating_level !== null ? { level: order.rating_level, at: iso(order.rated_at)! } : null,
   };
@@ -133,7 +133,8 @@ async function toSummaries(platform: Platform, rows: WorkOrderRow[], viewer: Vie
   });
 }
 
-const EVENT_LABELS: Record<string, string> = {
+/** The Chinese name of every event type an order can record. */
+export const EVENT_LABELS: Record<string, string> = {
   ...Object.fromEntries(Object.values(TRANSITIONS).map((t) => [t.event, t.label])),
   absorbed: '并入重复工单',
   duplicates_found: '发现疑似重复工单',

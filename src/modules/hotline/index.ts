@@ -11,7 +11,7 @@ import { hotlineRoutes } from './hotline.routes.ts';
 import { forgetCategories } from './hotline.reference.ts';
 
 export { createWorkOrder, type CreatedWorkOrder } from './hotline.service.ts';
-export { getWorkOrder, listWorkOrders, getWorkOrderForLearning, type WorkOrderFilter, type WorkOrderForLearning } from './hotline.views.ts';
+export { EVENT_LABELS, getWorkOrder, listWorkOrders, getWorkOrderForLearning, type WorkOrderFilter, type WorkOrderForLearning } from './hotline.views.ts';
 export { listCategories, registerDispatchAdvisor, type DispatchAdvisor, type DispatchSuggestion } from './hotline.reference.ts';
 export type { Category, CreateWorkOrderInput, Open311Attribute, WorkOrderDetail, WorkOrderSummary } from './hotline.schemas.ts';
 export { STATUSES, STATUS_LABELS, FINISHED_STATUSES, type Status } from './hotline.transitions.ts';

@@ -2,6 +2,7 @@
 import { ApiError } from '../../api.ts';
 import { locale } from '../../i18n.ts';
 import type { Open311Attribute } from './hotline-api.ts';
+import { EVENT_EN, STATUS_EN } from './names-en.ts';
 
 export const errorText = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
 
@@ -19,21 +20,9 @@ export function attributeValues(
   return Object.keys(out).length ? out : undefined;
 }
 
-const STATUS_EN: Record<string, string> = {
-  created: 'Received',
-  dispatched: 'Dispatched',
-  signed: 'Signed for',
-  in_progress: 'In progress',
-  returned: 'Return under review',
-  replied: 'Replied',
-  callback: 'Called back',
-  closed: 'Closed',
-  archived: 'Archived',
-  merged: 'Merged',
-  split: 'Split',
-  transferred: 'Transferred',
-};
-
-/** The server names statuses in Chinese; English readers get the English name. */
+/** The server names statuses and events in Chinese; English readers get the English name. */
 export const statusText = (status: string, serverLabel: string) =>
   locale.value === 'en' ? (STATUS_EN[status] ?? serverLabel) : serverLabel;
+
+export const eventText = (type: string, serverLabel: string) =>
+  locale.value === 'en' ? (EVENT_EN[type] ?? serverLabel) : serverLabel;

@@ -137,7 +137,7 @@ export interface Progress {
   createdAt: string;
   finishDueOn: string | null;
   reply: string | null;
-  timeline: { at: string; label: string }[];
+  timeline: { type: string; at: string; label: string }[];
   canRate: boolean;
   rating: { level: number; at: string } | null;
 }
