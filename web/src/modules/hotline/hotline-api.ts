@@ -195,6 +195,7 @@ export const hotlineApi = {
     act(id, 'approve-extension', { ...(days ? { days } : {}), ...(note ? { note } : {}) }),
   refuseExtension: (id: string, note: string) => act(id, 'refuse-extension', { note }),
   addCoUnits: (id: string, unitCodes: string[]) => act(id, 'co-units', { unitCodes }),
+  refuseCoHandling: (id: string, note: string) => act(id, 'refuse-co-handling', { note }),
   merge: (id: string, intoId: string) => act(id, 'merge', { intoId }),
   answer: (id: string, answer: string, article?: { id: string; version: number }) =>
     act(id, 'answer', { answer, ...(article ? { article } : {}) }),
