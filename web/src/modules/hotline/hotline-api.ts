@@ -71,6 +71,9 @@ export interface DispatchSuggestion {
 }
 
 export interface OrderDetail extends OrderSummary {
+  /** How the caller sees the order, and the transition actions they may take now. */
+  viewer: 'centre' | 'unit' | 'citizen';
+  allowedActions: string[];
   timeLimitDays: number;
   extendedDays: number;
   isPaused: boolean;
