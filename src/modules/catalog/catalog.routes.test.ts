@@ -148,6 +148,23 @@ for (const engine of await engines()) {
       assert.equal(audit.at(-1)!.actor_label, (await t.platform.db.query<{ display_name: string }>(`SELECT display_name FROM org.account WHERE username = 'supervisor'`))[0]!.display_name);
     });
 
+    test('reviewers read the items and versions they publish, under catalog:review', async () => {
+      assert.equal((await get('/api/catalog/items', supervisor.cookieOnly)).statusCode, 403, 'the editors’ list needs catalog:write');
+      assert.equal((await get('/api/catalog/review/items', clerk.cookieOnly)).statusCode, 403);
+      assert.equal((await get('/api/catalog/review/items')).statusCode, 401);
+      const items = (await get('/api/catalog/review/items', supervisor.cookieOnly)).json().items;
+      assert.deepEqual(items, (await get('/api/catalog/items', admin.cookieOnly)).json().items);
+      const code = DEMO_ITEM_CODES.residencePermit;
+      const versions = (await get(`/api/catalog/review/items/${code}/versions`, supervisor.cookieOnly)).json().items;
+      assert.deepEqual(versions.map((v: { version: number }) => v.version), [1, 2]);
+      const v2 = await get(`/api/catalog/review/versions/${versions[1].id}`, supervisor.cookieOnly);
+      assert.equal(v2.statusCode, 200);
+      assert.equal(v2.json().elements.promisedLimit.value, 7);
+      const missing = await get('/api/catalog/review/versions/00000000-0000-7000-8000-000000000000', supervisor.cookieOnly);
+      assert.equal(missing.json().code, 'CATALOG_VERSION_NOT_FOUND');
+      assert.equal((await get('/api/catalog/review/items/0000000000/versions', supervisor.cookieOnly)).json().code, 'CATALOG_ITEM_NOT_FOUND');
+    });
+
     test('creating an item, cancelling one', async () => {
       const base = demoCatalog().items.find((i) => i.implementationCode === DEMO_ITEM_CODES.hygieneLicence)!;
       const body = {

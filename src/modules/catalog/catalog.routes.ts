@@ -184,6 +184,27 @@ export function catalogRoutes(app: App, platform: Platform) {
     },
   }, async (req) => service.publishVersion(platform, req.params.id, req.body.effectiveFrom, actionContext(req)));
 
+  // Reviewers (catalog:review without catalog:write, e.g. 督办) read what they are asked to publish,
+  // return or cancel: the same lists and versions as the editors, under their own scope.
+  app.get('/api/catalog/review/items', {
+    config: { scope: 'catalog:review', audit: false },
+    schema: { tags: ['catalog'], summary: 'Every item with its latest version and the version in force (for reviewers)', response: { 200: Type.Object({ items: Type.Array(ItemListEntry) }), ...errors(401, 403) } },
+  }, async () => ({ items: await service.listItems(platform) }));
+
+  app.get('/api/catalog/review/items/:code/versions', {
+    config: { scope: 'catalog:review', audit: false },
+    schema: { tags: ['catalog'], summary: 'The versions of an item (for reviewers)', params: CodeParams, response: { 200: Type.Object({ items: Type.Array(VersionSummary) }), ...errors(401, 403, 404) } },
+  }, async (req) => ({ items: await service.listVersions(platform, req.params.code) }));
+
+  app.get('/api/catalog/review/versions/:id', {
+    config: { scope: 'catalog:review', audit: false },
+    schema: { tags: ['catalog'], summary: 'One version by id, whatever its status (for reviewers)', params: IdParams, response: { 200: ItemVersion, ...errors(401, 403, 404) } },
+  }, async (req) => {
+    const v = await service.getItemVersion(platform, req.params.id);
+    if (!v) throw service.versionNotFound(req.params.id);
+    return v;
+  });
+
   // ------------------------------------------------------------ import / export
 
   app.get('/api/catalog/export', {
