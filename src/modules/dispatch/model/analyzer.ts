@@ -1,7 +1,7 @@
 import { normaliseText } from '../../../platform/text/normalise.ts';
 import { Segmenter, STOP_WORDS } from '../../../platform/text/segment.ts';
 import { isTerritorial, type Catalogue, type PlaceKind } from './catalogue.ts';
-import { COLLOQUIAL, CONCEPTS } from './lexicon.ts';
+import { ASIDE_CUES, COLLOQUIAL, COMPLAINT_CUES, CONCEPTS } from './lexicon.ts';
 import { PhraseTrie } from './trie.ts';
 
 // Reads a request the way the model needs it: normalised (full-width, typos, 粤语口语), places found
@@ -48,7 +48,16 @@ export interface Analysis {
   terms: string[];
   /** Concept terms read only from the kind of a named place (金沙工业园 → c:工厂): context, not matter. */
   placeOnly: string[];
+  /**
+   * Terms that count less than fully (0–1; absent: 1), by where they are said: in an aside telling
+   * what the problem caused (…骑电动车差点滑倒), in a background clause when another says what is
+   * wrong, or as the place of something else (停在人行道上). The matter outweighs its bystanders.
+   */
+  salience: Map<string, number>;
 }
+
+/** How much a term said only in an aside counts, against 1 for the clauses that carry the matter. */
+const ASIDE_WEIGHT = 0.3;
 
 /** Single characters that still say something about a place or matter. */
 const MEANINGFUL_SINGLE = new Set(['村', '路', '街', '巷', '山', '河', '湖', '涌', '树', '坑', '吵', '臭', '狗', '猪', '坟', '墓', '秤', '灯']);
@@ -200,10 +209,46 @@ export class Analyzer {
     const concepts = [...conceptSet];
     // Concepts read only from a place's kind (金沙工业园 → 工厂) say where the problem is, not what.
     const placeOnly = concepts.filter((c) => !saidOutsidePlaces.has(c)).map((c) => `c:${c}`);
+    // So do the words of a place's kind (工业 of 工业园, 公交 of 公交站).
+    if (placeSpans.length) {
+      for (const w of words) {
+        let inside = true;
+        for (let at = generic.indexOf(w); at >= 0 && inside; at = generic.indexOf(w, at + 1)) {
+          if (!placeSpans.some(([a, b]) => at >= a && at + w.length <= b)) inside = false;
+        }
+        if (inside) placeOnly.push(`w:${w}`);
+      }
+    }
+    const clauses = clauseWeights(generic);
+    const where = locativeSpans(generic);
+    const salience = new Map<string, number>();
+    if (clauses.some((c) => c.weight < 1) || where.length) {
+      const weightAt = (start: number, end: number) => {
+        let w = 1;
+        for (const c of clauses) if (start >= c.start && end <= c.end + 1) w = c.weight;
+        for (const [a, b] of where) if (start >= a && end <= b) w *= LOCATIVE_WEIGHT;
+        return w;
+      };
+      // A term counts as much as the place where it counts most.
+      const conceptWeight = new Map<string, number>();
+      reach = -1;
+      for (const m of found) {
+        if (m.end <= reach) continue;
+        reach = m.end;
+        const w = weightAt(m.start, m.end);
+        for (const v of m.values) conceptWeight.set(v, Math.max(conceptWeight.get(v) ?? 0, w));
+      }
+      for (const [c, w] of conceptWeight) if (w < 1) salience.set(`c:${c}`, w);
+      for (const word of words) {
+        let w = 0;
+        for (let at = generic.indexOf(word); at >= 0 && w < 1; at = generic.indexOf(word, at + 1)) w = Math.max(w, weightAt(at, at + word.length));
+        if (w > 0 && w < 1) salience.set(`w:${word}`, w);
+      }
+    }
     const terms: string[] = [];
     for (const w of words) if (w.length >= 2 || MEANINGFUL_SINGLE.has(w)) terms.push(`w:${w}`);
     for (const c of concepts) terms.push(`c:${c}`);
-    return { text, generic, location, words, concepts, terms, placeOnly };
+    return { text, generic, location, words, concepts, terms, placeOnly, salience };
   }
 
   /** Terms of a catalogue phrase (a duty or a rule's matter), read like a request. */
@@ -234,6 +279,41 @@ export class Analyzer {
     });
     return { streetCode, confidence, mentions, explanation };
   }
+}
+
+const ASIDE_CUE = new RegExp(ASIDE_CUES.join('|'), 'u');
+const COMPLAINT_CUE = new RegExp(COMPLAINT_CUES.join('|'), 'u');
+/** When some clause says what is wrong, the others (who, when, how it was noticed) count this much. */
+const BACKGROUND_WEIGHT = 0.85;
+/** A noun said as the place of something else (停在人行道上) counts this much of its clause. */
+const LOCATIVE_WEIGHT = 0.5;
+// 在人行道上, 从路口, 到楼道里: a noun phrase between a preposition of place and a position word says where.
+const LOCATIVE = /(?:在|于|从|到|往|喺)([^，。,.!！?？;；\s在于从到往]{1,8}?)(?:上面|里面|下面|旁边|门口|附近|对面|边上|上|里|边|旁|下|前|后|内|外)/gu;
+
+function locativeSpans(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (const m of text.matchAll(LOCATIVE)) {
+    const start = m.index! + 1; // after the one-character preposition
+    out.push([start, start + m[1]!.length]);
+  }
+  return out;
+}
+
+/** Each clause of `text` with how much its terms count: asides least, background less than the complaint. */
+function clauseWeights(text: string): { start: number; end: number; weight: number }[] {
+  const out: { start: number; end: number; weight: number; complaint: boolean }[] = [];
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && !CLAUSE_BREAK.test(text[i]!)) continue;
+    if (i > from) {
+      const clause = text.slice(from, i);
+      const isAside = ASIDE_CUE.test(clause);
+      out.push({ start: from, end: i, weight: isAside ? ASIDE_WEIGHT : 1, complaint: !isAside && COMPLAINT_CUE.test(clause) });
+    }
+    from = i + 1;
+  }
+  if (out.some((c) => c.complaint)) for (const c of out) if (!c.complaint && c.weight === 1) c.weight = BACKGROUND_WEIGHT;
+  return out;
 }
 
 function roleOf(text: string, start: number, end: number): 'home' | 'problem' {

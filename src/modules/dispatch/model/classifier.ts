@@ -37,9 +37,11 @@ function isText(code: number): boolean {
 export function featuresOf(a: Analysis): Features {
   const terms = new Map<string, number>();
   const words = a.words.length;
-  for (const w of a.words) terms.set(`w:${w}`, WEIGHT.words / Math.sqrt(words));
+  // Bystanders (…差点滑倒, 停在人行道上) count less than the matter.
+  const said = a.salience;
+  for (const w of a.words) terms.set(`w:${w}`, (WEIGHT.words / Math.sqrt(words)) * (said.get(`w:${w}`) ?? 1));
   const concepts = a.concepts.length;
-  for (const c of a.concepts) terms.set(`c:${c}`, WEIGHT.concepts / Math.sqrt(concepts));
+  for (const c of a.concepts) terms.set(`c:${c}`, (WEIGHT.concepts / Math.sqrt(concepts)) * (said.get(`c:${c}`) ?? 1));
   // Pairs of concepts: a linear model cannot read "电动车 with 楼道" (消防) apart from "电动车 with
   // 上牌" (交警) from the concepts one by one; the pair carries what settles it.
   if (concepts > 1) {

@@ -1,5 +1,6 @@
 import { isTerritorial, STREET, type Catalogue } from './catalogue.ts';
 import type { Analysis, Analyzer } from './analyzer.ts';
+import { specificity } from './commonness.ts';
 
 // Cold start (冷启动): ranks units from the dispatch catalogue alone, with no history. Every duty
 // and every rule's matter is read like a request; a request scores a phrase by the catalogue-wide
@@ -21,6 +22,8 @@ interface Phrase {
   source: PhraseSource;
   terms: Map<string, number>;
   total: number;
+  /** Words of the phrase that are parts of longer words of it (出租 of 出租屋), with those words. */
+  wholes: Map<string, string[]> | null;
 }
 
 export interface ColdStartEvidence {
@@ -92,13 +95,22 @@ export class ColdStart {
       const terms = new Map<string, number>();
       for (const t of new Set(p.terms)) {
         const idf = Math.log(1 + n / classesOf.get(t)!.size);
-        terms.set(t, idf * (t.startsWith('c:') ? CONCEPT_WEIGHT : 1));
+        // A common word (工作, 人员, 服务) weighs little even when one unit alone uses it.
+        terms.set(t, idf * (t.startsWith('c:') ? CONCEPT_WEIGHT : t.startsWith('w:') ? specificity(t.slice(2)) : 1));
+      }
+      // The segmenter's search mode also yields the parts of a long word (出租屋 → 出租, 租屋): a part
+      // adds nothing when the whole word is said, or one word would count three times.
+      const wholes = new Map<string, string[]>();
+      const words = [...terms.keys()].filter((t) => t.startsWith('w:'));
+      for (const t of words) {
+        const of = words.filter((u) => u !== t && u.includes(t.slice(2)));
+        if (of.length) wholes.set(t, of);
       }
       let total = 0;
-      for (const w of terms.values()) total += w;
+      for (const [t, w] of terms) total += w;
       if (total <= 0) continue;
       const index = this.#phrases.length;
-      this.#phrases.push({ cls: p.cls, classIndex: this.#classIndex.get(p.cls)!, source: p.source, terms, total });
+      this.#phrases.push({ cls: p.cls, classIndex: this.#classIndex.get(p.cls)!, source: p.source, terms, total, wholes: wholes.size ? wholes : null });
       for (const [t, w] of terms) (this.#postings.get(t) ?? this.#postings.set(t, []).get(t)!).push([index, w]);
     }
   }
@@ -115,9 +127,12 @@ export class ColdStart {
       const postings = this.#postings.get(t);
       if (!postings) continue;
       const matter = !CONTEXT_TERMS.has(t) && !t.startsWith('p:') && !placeOnly.has(t);
+      const said = a.salience.get(t) ?? 1;
       for (const [phrase, w] of postings) {
+        const wholes = this.#phrases[phrase]!.wholes?.get(t);
+        if (wholes && wholes.some((u) => present.has(u))) continue;
         if (matchedWeight[phrase] === 0) touched.push(phrase);
-        matchedWeight[phrase] = matchedWeight[phrase]! + w;
+        matchedWeight[phrase] = matchedWeight[phrase]! + w * said;
         if (matter) isMatter[phrase] = 1;
       }
     }

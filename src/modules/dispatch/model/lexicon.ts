@@ -51,6 +51,21 @@ export const COLLOQUIAL: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /**
+ * Cues of an aside: a clause telling what the problem caused or nearly caused to the caller or
+ * passers-by (差点滑倒, 害得孩子睡不着, 吓得不敢走). What is named there is a bystander, not the
+ * matter: a spill that nearly made a cyclist fall is a spill.
+ */
+export const ASIDE_CUES: readonly string[] = [
+  '差点', '差一点', '险些', '害得', '害我', '搞得', '弄得', '吓得', '吓到', '导致', '以致', '结果', '不敢', '提心吊胆', '连累',
+];
+
+/** Cues of the clause that carries the complaint: what is wrong, or what the caller asks for. */
+export const COMPLAINT_CUES: readonly string[] = [
+  '投诉', '反映', '举报', '要求', '希望', '请', '麻烦', '能不能', '能否', '没人管', '没人理', '不管', '乱', '占', '堵', '漏', '坏', '臭', '吵',
+  '破', '烂', '不亮', '满', '偷', '违', '不给', '不发', '拖欠', '没人', '太', '严重', '危险', '问题', '隐患',
+];
+
+/**
  * Concept → surface forms. A concept fires when any form occurs in the normalised text; duties,
  * rules and requests are all read through it. Forms are plain substrings, so a short form must be
  * unambiguous in requests (吵 is noise, 停 is not a parking word).
