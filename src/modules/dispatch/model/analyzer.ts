@@ -1,7 +1,7 @@
 import { normaliseText } from '../../../platform/text/normalise.ts';
 import { Segmenter, STOP_WORDS } from '../../../platform/text/segment.ts';
 import { isTerritorial, type Catalogue, type PlaceKind } from './catalogue.ts';
-import { ASIDE_CUES, COLLOQUIAL, COMPLAINT_CUES, CONCEPTS } from './lexicon.ts';
+import { ASIDE_CUES, COLLOQUIAL, COMPLAINT_CUES, CONCEPTS, REQUEST_CUES, SECONDARY_CUES } from './lexicon.ts';
 import { PhraseTrie } from './trie.ts';
 
 // Reads a request the way the model needs it: normalised (full-width, typos, 粤语口语), places found
@@ -222,7 +222,7 @@ export class Analyzer {
     const clauses = clauseWeights(generic);
     const where = locativeSpans(generic);
     const salience = new Map<string, number>();
-    if (clauses.some((c) => c.weight < 1) || where.length) {
+    if (clauses.some((c) => c.weight !== 1) || where.length) {
       const weightAt = (start: number, end: number) => {
         let w = 1;
         for (const c of clauses) if (start >= c.start && end <= c.end + 1) w = c.weight;
@@ -238,11 +238,11 @@ export class Analyzer {
         const w = weightAt(m.start, m.end);
         for (const v of m.values) conceptWeight.set(v, Math.max(conceptWeight.get(v) ?? 0, w));
       }
-      for (const [c, w] of conceptWeight) if (w < 1) salience.set(`c:${c}`, w);
+      for (const [c, w] of conceptWeight) if (w !== 1) salience.set(`c:${c}`, w);
       for (const word of words) {
         let w = 0;
-        for (let at = generic.indexOf(word); at >= 0 && w < 1; at = generic.indexOf(word, at + 1)) w = Math.max(w, weightAt(at, at + word.length));
-        if (w > 0 && w < 1) salience.set(`w:${word}`, w);
+        for (let at = generic.indexOf(word); at >= 0; at = generic.indexOf(word, at + 1)) w = Math.max(w, weightAt(at, at + word.length));
+        if (w > 0 && w !== 1) salience.set(`w:${word}`, w);
       }
     }
     const terms: string[] = [];
@@ -283,6 +283,10 @@ export class Analyzer {
 
 const ASIDE_CUE = new RegExp(ASIDE_CUES.join('|'), 'u');
 const COMPLAINT_CUE = new RegExp(COMPLAINT_CUES.join('|'), 'u');
+const REQUEST_CUE = new RegExp(REQUEST_CUES.join('|'), 'u');
+const SECONDARY_CUE = new RegExp(SECONDARY_CUES.join('|'), 'u');
+/** What the caller asks to be done (请人来灭蚊) names the matter best. */
+const REQUEST_WEIGHT = 1.3;
 /** When some clause says what is wrong, the others (who, when, how it was noticed) count this much. */
 const BACKGROUND_WEIGHT = 0.85;
 /** A noun said as the place of something else (停在人行道上) counts this much of its clause. */
@@ -299,16 +303,23 @@ function locativeSpans(text: string): [number, number][] {
   return out;
 }
 
-/** Each clause of `text` with how much its terms count: asides least, background less than the complaint. */
+/**
+ * Each clause of `text` with how much its terms count: the request most, then what is wrong, then
+ * the background (who, when, how it was noticed); asides and a second matter added after 顺便 least.
+ */
 function clauseWeights(text: string): { start: number; end: number; weight: number }[] {
   const out: { start: number; end: number; weight: number; complaint: boolean }[] = [];
   let from = 0;
+  let secondary = false;
   for (let i = 0; i <= text.length; i++) {
     if (i < text.length && !CLAUSE_BREAK.test(text[i]!)) continue;
     if (i > from) {
       const clause = text.slice(from, i);
-      const isAside = ASIDE_CUE.test(clause);
-      out.push({ start: from, end: i, weight: isAside ? ASIDE_WEIGHT : 1, complaint: !isAside && COMPLAINT_CUE.test(clause) });
+      // From 顺便/另外 on, the caller adds a second matter: the first one is the order's.
+      if (!secondary && from > 0 && SECONDARY_CUE.test(clause)) secondary = true;
+      const isAside = ASIDE_CUE.test(clause) || secondary;
+      const isRequest = !isAside && REQUEST_CUE.test(clause);
+      out.push({ start: from, end: i, weight: isAside ? ASIDE_WEIGHT : isRequest ? REQUEST_WEIGHT : 1, complaint: !isAside && (isRequest || COMPLAINT_CUE.test(clause)) });
     }
     from = i + 1;
   }

@@ -49,7 +49,8 @@ export function featuresOf(a: Analysis): Features {
     const pairWeight = WEIGHT.conceptPairs / Math.sqrt((concepts * (concepts - 1)) / 2);
     for (let i = 0; i < sorted.length; i++) for (let j = i + 1; j < sorted.length; j++) terms.set(`cc:${sorted[i]}|${sorted[j]}`, pairWeight);
   }
-  const loc = [a.location.streetCode ? 'l:located' : 'l:none', ...new Set(a.location.mentions.map((m) => `l:${m.generic}`))];
+  // The kinds of the places where the problem is (not where the caller lives).
+  const loc = [a.location.streetCode ? 'l:located' : 'l:none', ...new Set(a.location.mentions.filter((m) => m.role === 'problem').map((m) => `l:${m.generic}`))];
   for (const l of loc) terms.set(l, WEIGHT.location / Math.sqrt(loc.length));
   const g = a.generic;
   const raw = new Float64Array(Math.max(0, 2 * g.length));

@@ -59,9 +59,15 @@ export const ASIDE_CUES: readonly string[] = [
   '差点', '差一点', '险些', '害得', '害我', '搞得', '弄得', '吓得', '吓到', '导致', '以致', '结果', '不敢', '提心吊胆', '连累',
 ];
 
-/** Cues of the clause that carries the complaint: what is wrong, or what the caller asks for. */
+/** Cues of a request: what the caller asks to be done. */
+export const REQUEST_CUES: readonly string[] = ['请', '希望', '要求', '麻烦', '能不能', '能否', '可不可以', '帮忙', '帮我', '安排'];
+
+/** Cues of a second matter added in passing (顺便讲下…): the order is about the first. */
+export const SECONDARY_CUES: readonly string[] = ['顺便', '另外', '此外', '顺带'];
+
+/** Cues of the clause that says what is wrong. */
 export const COMPLAINT_CUES: readonly string[] = [
-  '投诉', '反映', '举报', '要求', '希望', '请', '麻烦', '能不能', '能否', '没人管', '没人理', '不管', '乱', '占', '堵', '漏', '坏', '臭', '吵',
+  '投诉', '反映', '举报', '没人管', '没人理', '不管', '乱', '占', '堵', '漏', '坏', '臭', '吵',
   '破', '烂', '不亮', '满', '偷', '违', '不给', '不发', '拖欠', '没人', '太', '严重', '危险', '问题', '隐患',
 ];
 
