@@ -16,13 +16,15 @@ export const AREAS: Area[] = [
   { path: '/hotline', labelKey: 'nav.hotline', permission: 'hotline:use' },
   { path: '/hall', labelKey: 'nav.hall', permission: 'hall:use' },
   { path: '/dashboard', labelKey: 'nav.dashboard', permission: 'dashboard:read' },
+  // Editors (catalog:write) and reviewers (catalog:review) share the catalogue screens.
+  { path: '/catalog', labelKey: 'nav.catalog', permission: 'catalog:write|catalog:review' },
   { path: '/admin', labelKey: 'nav.admin', permission: 'org:write' },
 ];
 
 /** Where a user lands after logging in: their first work area, else the portal. */
 export function homePath(user: Me | null): string {
   if (!user) return '/portal';
-  return AREAS.find((a) => a.permission && user.permissions.includes(a.permission))?.path ?? '/portal';
+  return AREAS.find((a) => a.permission?.split('|').some((p) => user.permissions.includes(p)))?.path ?? '/portal';
 }
 
 /** Only same-site paths: a crafted ?redirect=//evil.example must not leave the site. */

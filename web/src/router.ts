@@ -38,6 +38,10 @@ const HotlineReviewPage = () => import('./modules/hotline/ReviewPage.vue');
 const HotlineOrderPage = () => import('./modules/hotline/OrderPage.vue');
 const HotlineSubmitPage = () => import('./modules/hotline/SubmitPage.vue');
 const HotlineTrackPage = () => import('./modules/hotline/TrackPage.vue');
+// The catalogue editor is for a few staff: loaded on first use too.
+const CatalogEditorPage = () => import('./modules/catalog/CatalogEditorPage.vue');
+const CatalogItemPage = () => import('./modules/catalog/CatalogItemPage.vue');
+const CatalogVersionPage = () => import('./modules/catalog/CatalogVersionPage.vue');
 
 const permissionOf = (path: string) => AREAS.find((a) => a.path === path)?.permission;
 
@@ -71,6 +75,9 @@ export const router = createRouter({
       meta: { titleKey: 'dashboard.title', permission: permissionOf('/dashboard') },
     },
     { path: '/admin', component: OrgAdminPage, meta: { titleKey: 'admin.title', permission: permissionOf('/admin') } },
+    { path: '/catalog', component: CatalogEditorPage, meta: { titleKey: 'catalogEditor.list.title', permission: permissionOf('/catalog') } },
+    { path: '/catalog/items/:code', component: CatalogItemPage, meta: { titleKey: 'catalogEditor.list.title', permission: permissionOf('/catalog') } },
+    { path: '/catalog/versions/:id', component: CatalogVersionPage, meta: { titleKey: 'catalogEditor.list.title', permission: permissionOf('/catalog') } },
     { path: '/services', component: ServiceSearchPage, meta: { titleKey: 'services.title' } },
     { path: '/services/bundles/:code', component: BundleGuidePage, meta: { titleKey: 'services.title' } },
     { path: '/services/:code', component: ServiceGuidePage, meta: { titleKey: 'services.title' } },

@@ -52,7 +52,9 @@ export async function logout(): Promise<void> {
   }
 }
 
+/** `permission` may name alternatives, `a|b`: holding any one of them is enough. */
 export function can(permission: string | undefined): boolean {
   if (!permission) return true;
-  return session.user?.permissions.includes(permission) ?? false;
+  const held = session.user?.permissions ?? [];
+  return permission.split('|').some((p) => held.includes(p));
 }
