@@ -43,6 +43,13 @@ const CatalogEditorPage = () => import('./modules/catalog/CatalogEditorPage.vue'
 const CatalogItemPage = () => import('./modules/catalog/CatalogItemPage.vue');
 const CatalogVersionPage = () => import('./modules/catalog/CatalogVersionPage.vue');
 
+// Applications (办件): citizens apply and follow their cases; clerks and approvers work the queues.
+const CasesApplyPage = () => import('./modules/cases/ApplyPage.vue');
+const CasesMinePage = () => import('./modules/cases/MyCasesPage.vue');
+const CasesCasePage = () => import('./modules/cases/CasePage.vue');
+const CasesIntakePage = () => import('./modules/cases/IntakePage.vue');
+const CasesReviewPage = () => import('./modules/cases/ReviewPage.vue');
+
 const permissionOf = (path: string) => AREAS.find((a) => a.path === path)?.permission;
 
 export const router = createRouter({
@@ -57,6 +64,15 @@ export const router = createRouter({
       component: WorkbenchPage,
       meta: { titleKey: 'workbench.title', permission: permissionOf('/workbench') },
     },
+    { path: '/workbench/intake', component: CasesIntakePage, meta: { titleKey: 'cases.intake.title', permission: 'cases:intake' } },
+    { path: '/workbench/review', component: CasesReviewPage, meta: { titleKey: 'cases.review.title', permission: 'cases:review' } },
+    { path: '/workbench/apply/bundles/:code', name: 'window-apply-bundle', component: CasesApplyPage, meta: { titleKey: 'cases.intake.title', permission: 'cases:intake' } },
+    { path: '/workbench/apply/:code', name: 'window-apply-item', component: CasesApplyPage, meta: { titleKey: 'cases.intake.title', permission: 'cases:intake' } },
+    { path: '/workbench/cases/:id', component: CasesCasePage, meta: { titleKey: 'cases.case.pageTitle', permission: 'workbench:use' } },
+    { path: '/apply/bundles/:code', name: 'apply-bundle', component: CasesApplyPage, meta: { titleKey: 'cases.apply.pageTitle', permission: 'portal:use' } },
+    { path: '/apply/:code', name: 'apply-item', component: CasesApplyPage, meta: { titleKey: 'cases.apply.pageTitle', permission: 'portal:use' } },
+    { path: '/my/cases', component: CasesMinePage, meta: { titleKey: 'cases.mine.title', permission: 'portal:use' } },
+    { path: '/cases/:id', component: CasesCasePage, meta: { titleKey: 'cases.case.pageTitle', permission: 'portal:use' } },
     { path: '/hotline', component: HotlinePage, meta: { titleKey: 'hotline.title', permission: permissionOf('/hotline') } },
     { path: '/hotline/intake', component: HotlineIntakePage, meta: { titleKey: 'hotline.intake.title', permission: 'hotline:dispatch' } },
     { path: '/hotline/inbox', component: HotlineInboxPage, meta: { titleKey: 'hotline.inbox.title', permission: 'hotline:handle' } },
