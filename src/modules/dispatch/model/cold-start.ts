@@ -24,6 +24,8 @@ interface Phrase {
   total: number;
   /** Words of the phrase that are parts of longer words of it (出租 of 出租屋), with those words. */
   wholes: Map<string, string[]> | null;
+  /** Terms of a rule's examples and qualifiers only: they cannot make a match alone. */
+  examples: Set<string> | null;
 }
 
 export interface ColdStartEvidence {
@@ -47,7 +49,10 @@ const COVERAGE_POWER = 0.5;
  * Terms that say where, not what (村, 小区, 住宅 …): they sharpen a match on the matter but never
  * make one alone — a request from a village is not a village matter.
  */
-const CONTEXT_TERMS = new Set(['c:城中村', 'c:公路', 'c:住宅', 'c:邻居', 'w:村', 'w:路', 'w:街', 'w:巷', 'w:小区', 'w:社区', 'w:村内', 'w:住宅', 'w:村道', 'w:巷道', 'w:小区内', 'w:镇', 'w:街道', 'w:商铺', 'c:商铺']);
+const CONTEXT_TERMS = new Set(['c:城中村', 'c:公路', 'c:住宅', 'c:邻居', 'w:村', 'w:路', 'w:街', 'w:巷', 'w:小区', 'w:社区', 'w:村内', 'w:住宅', 'w:村道', 'w:巷道', 'w:小区内', 'w:镇', 'w:街道', 'w:商铺', 'c:商铺', 'w:门口']);
+
+/** A rule's examples in brackets, and its qualifiers after a comma (即使…, 由…反映, 要求…). */
+const RULE_ASIDES = /[(（][^)）]*[)）]|[,，]\s*(?:即使|由|要求)[^,，]*/gu;
 
 export class ColdStart {
   readonly classes: string[];
@@ -58,7 +63,7 @@ export class ColdStart {
   constructor(catalogue: Catalogue, analyzer: Analyzer, classes: string[]) {
     this.classes = classes;
     this.#classIndex = new Map(classes.map((c, i) => [c, i]));
-    const raw: { cls: string; source: PhraseSource; terms: string[] }[] = [];
+    const raw: { cls: string; source: PhraseSource; terms: string[]; examples?: string[] }[] = [];
     const seenStreetDuty = new Set<string>();
     for (const u of catalogue.units) {
       const cls = isTerritorial(u) ? STREET : u.code;
@@ -85,7 +90,11 @@ export class ColdStart {
       const t = analyzer.phraseTerms(r.matter);
       // A rule that names places (含龙潭公路、岗头路…) matches those places by name too.
       const places = t.places.map((p) => `p:${p.name}`);
-      raw.push({ cls, source: { kind: 'rule', text: r.matter, unit: r.unit, seq: r.seq }, terms: [...t.terms, ...places] });
+      // Examples in brackets (废机油、电池、废渣) and qualifiers (, 即使倒在农田) support a match on the
+      // rule's matter but never make one alone: 电池 is not dumped waste, 加装电梯 is not a breakdown.
+      const core = new Set(analyzer.phraseTerms(r.matter.replace(RULE_ASIDES, '，')).terms);
+      const examples = t.terms.filter((x) => !core.has(x));
+      raw.push({ cls, source: { kind: 'rule', text: r.matter, unit: r.unit, seq: r.seq }, terms: [...t.terms, ...places], examples });
     }
     // idf over classes: a word many units' phrases share tells little about which unit.
     const classesOf = new Map<string, Set<string>>();
@@ -110,7 +119,8 @@ export class ColdStart {
       for (const [t, w] of terms) total += w;
       if (total <= 0) continue;
       const index = this.#phrases.length;
-      this.#phrases.push({ cls: p.cls, classIndex: this.#classIndex.get(p.cls)!, source: p.source, terms, total, wholes: wholes.size ? wholes : null });
+      const examples = p.examples?.length ? new Set(p.examples) : null;
+      this.#phrases.push({ cls: p.cls, classIndex: this.#classIndex.get(p.cls)!, source: p.source, terms, total, wholes: wholes.size ? wholes : null, examples });
       for (const [t, w] of terms) (this.#postings.get(t) ?? this.#postings.set(t, []).get(t)!).push([index, w]);
     }
   }
@@ -133,7 +143,7 @@ export class ColdStart {
         if (wholes && wholes.some((u) => present.has(u))) continue;
         if (matchedWeight[phrase] === 0) touched.push(phrase);
         matchedWeight[phrase] = matchedWeight[phrase]! + w * said;
-        if (matter) isMatter[phrase] = 1;
+        if (matter && !this.#phrases[phrase]!.examples?.has(t)) isMatter[phrase] = 1;
       }
     }
     const best = new Float64Array(this.classes.length);
