@@ -21,11 +21,12 @@ import { open311Module } from './modules/open311/index.ts';
 import { hotlineModule } from './modules/hotline/index.ts';
 import { queueModule } from './modules/queue/index.ts';
 import { catalogModule } from './modules/catalog/index.ts';
+import { casesModule } from './modules/cases/index.ts';
 import { dispatchModule } from './modules/dispatch/index.ts';
 
 // Composition root: the platform first, then the modules in a fixed, explicit order (their
 // migrations apply in this order too).
-export const MODULES: ModuleDefinition[] = [orgModule, knowledgeModule, hotlineModule, queueModule, catalogModule, open311Module, dispatchModule];
+export const MODULES: ModuleDefinition[] = [orgModule, knowledgeModule, hotlineModule, queueModule, catalogModule, casesModule, open311Module, dispatchModule];
 
 export const VERSION = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
