@@ -46,18 +46,22 @@ export function limitLabel(l: TimeLimit | null | undefined): string {
   if (!l) return t('catalogEditor.noLimit');
   const unit = t(l.unit === 'natural_days' ? 'catalogEditor.unit.natural_days' : 'catalogEditor.unit.working_days');
   const value = Number.isFinite(l.value) ? String(l.value) : '?';
-  return `${value} ${unit}${l.note ? `（${l.note}）` : ''}`;
+  const text = `${value} ${unit}`;
+  return l.note ? t('catalogEditor.withNote', { text, note: l.note }) : text;
 }
 
-const fileLabel = (r: FileRef | undefined) => (r ? `${r.title}（${r.href}）` : '');
+const fileLabel = (r: FileRef | undefined) => (r ? t('catalogEditor.withNote', { text: r.title, note: r.href }) : '');
+
+/** “材料 2「居民身份证」”: an entry's number and, when it has one, its name. */
+export const entryLabel = (what: string, i: number, name?: string) =>
+  t(name ? 'catalogEditor.entryNamed' : 'catalogEditor.entryNumbered', { what, n: i + 1, name: name ?? '' });
 
 export function rowsOf(e: ItemElements, names: CodeNames): Row[] {
   const rows: Row[] = [];
   const code = (list: string, c: string | undefined) => (c === undefined ? '' : `${c} ${names[list]?.[c] ?? ''}`.trim());
   const codes = (list: string, cs: string[]) => cs.map((c) => code(list, c)).join('、');
   const push = (section: SectionId, id: string, label: string, value: string) => rows.push({ section, id, label, text: value });
-  /** “申请材料 2「居民身份证」”: the entry's number and, when it has one, its name. */
-  const entry = (what: string, i: number, name?: string) => `${t(`catalogEditor.what.${what}` as MessageKey)} ${i + 1}${name ? `「${name}」` : ''}`;
+  const entry = (what: string, i: number, name?: string) => entryLabel(t(`catalogEditor.what.${what}` as MessageKey), i, name);
 
   push('basics', 'name', f('name'), e.name);
   push('basics', 'shortName', f('shortName'), text(e.shortName));
