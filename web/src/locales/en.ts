@@ -100,6 +100,7 @@ const en: Messages = {
   'cases.apply.alreadySubmitted': "This application has already been submitted.",
   'cases.apply.openCase': "See its progress",
   'cases.apply.notOnline': "This service cannot be applied for online yet; apply at the window or by mail as the guide says.",
+  'cases.apply.applicantKept': 'Applicant on file: {name}. Retype to correct it; leave empty to keep it.',
   'cases.apply.applicantTitle': "Applicant",
   'cases.apply.channel': "How the application came in",
   'cases.apply.applicantType': "Kind of applicant",

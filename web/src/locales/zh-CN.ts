@@ -99,6 +99,7 @@ const zhCN = {
   'cases.apply.alreadySubmitted': "这份申请已经提交。",
   'cases.apply.openCase': "查看办理进度",
   'cases.apply.notOnline': "该事项暂不支持网上申请，请按办事指南到窗口办理或邮寄申请。",
+  'cases.apply.applicantKept': '已登记的申请人：{name}。需要更正时重新填写，留空则保持不变。',
   'cases.apply.applicantTitle': "申请人",
   'cases.apply.channel': "申请方式",
   'cases.apply.applicantType': "申请人类型",
