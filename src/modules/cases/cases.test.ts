@@ -324,6 +324,15 @@ for (const engine of await engines()) {
       assert.equal((await call(s.citizen!, 'POST', `/api/cases/${c2.id}/materials/food-layout`, { source: 'paper' })).body.code, 'CASE_ACTION_FORBIDDEN');
       // The business licence is the result of another item: supplied, not uploaded.
       assert.equal(c2.materials.find((m: Json) => m.key === 'business-licence').sourceKind, 'item_result');
+      // Attachments outside a case (the hotline's photos) go through the same checks and store.
+      const photo = png();
+      const att = await t.app.inject({ method: 'POST', url: '/api/cases/attachments?purpose=hotline.photo', headers: { ...s.citizen!.headers, 'content-type': 'image/png', 'x-file-name': 'pothole.png' }, payload: photo });
+      assert.equal(att.statusCode, 201, att.body);
+      assert.equal(att.json().mediaType, 'image/png');
+      assert.deepEqual((await call(s.citizen!, 'GET', `/api/cases/attachments/${att.json().id}`)).raw.rawPayload, photo);
+      assert.equal((await call(s.enterprise!, 'GET', `/api/cases/attachments/${att.json().id}`)).status, 404);
+      const badAtt = await t.app.inject({ method: 'POST', url: '/api/cases/attachments?purpose=hotline.photo', headers: { ...s.citizen!.headers, 'content-type': 'image/png' }, payload: Buffer.from('GIF89a....') });
+      assert.equal(badAtt.json().code, 'FILE_TYPE_FORBIDDEN');
       const shared = await ok(s.citizen!, 'POST', '/api/cases', { itemCode: DEMO_ITEM_CODES.residencePermit, channel: 'online' });
       assert.equal(shared.materials.find((m: Json) => m.key === 'residence-proof').files[0].source, 'shared_data');
     });
@@ -491,8 +500,9 @@ for (const engine of await engines()) {
       assert.equal((await call(s.enterprise!, 'POST', `/api/cases/inbox/${mine[0].id}/read`, {})).status, 404);
     });
 
-    test('metrics and the GB/T 39046 exchange export; staff see masked personal data, the reveal route is audited', async () => {
+    test('metrics and the GB/T 39046 exchange export; staff see masked personal data, the reveal route is audited', async (ctx) => {
       const m = await ok(s.supervisor!, 'GET', '/api/cases/metrics');
+      ctx.diagnostic(`metrics after this file's cases: ${JSON.stringify(m)}`);
       assert.ok(m.catalogue.items >= 30);
       for (const r of [m.catalogue.onlineAvailability, m.catalogue.zeroVisit, m.catalogue.atMostOneVisit, m.catalogue.onTheSpot, m.catalogue.timeLimitCompression]) assert.ok(r.rate > 0 && r.rate < 1);
       assert.ok(m.cases.completed >= 18);
