@@ -22,9 +22,11 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.YIWANG_TEST_CONCURRENCY ?? '2';
+// A file whose tests are done exits even if a failed test left a handle open (a server, a timer):
+// a failure must be reported, never turn into a hang. No single test may run past ten minutes.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=900000', ...selected],
+  ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...selected],
   { stdio: 'inherit', env: { ...process.env, YIWANG_LOG_LEVEL: process.env.YIWANG_LOG_LEVEL ?? 'silent' } },
 );
 process.exit(result.status ?? 1);
