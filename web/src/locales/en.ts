@@ -88,6 +88,7 @@ const en: Messages = {
   'workbench.noRoles': 'This account has no staff roles.',
   'workbench.roleAt': '{role} ({unit})',
   // Applications (办件): apply online, my applications, the window and the approver.
+  'cases.workbench.queues': 'My queues',
   'cases.case.pageTitle': "Application",
   'cases.apply.cta': 'Apply online',
   'cases.apply.pageTitle': "Apply",

@@ -87,6 +87,7 @@ const zhCN = {
   'workbench.noRoles': '当前账号未分配工作角色。',
   'workbench.roleAt': '{role}（{unit}）',
   // Applications (办件): apply online, my applications, the window and the approver.
+  'cases.workbench.queues': '我的待办',
   'cases.case.pageTitle': "办件详情",
   'cases.apply.cta': '申请办理',
   'cases.apply.pageTitle': "申请办理",
