@@ -127,7 +127,7 @@ const en: Messages = {
   'cases.applicant.passport': "Passport",
   'cases.applicant.other': "Other",
   'cases.applicant.idNumber': "ID number",
-  'cases.applicant.phone': "Phone",
+  'cases.applicant.phone': "Applicant’s phone",
   'cases.field.requiredMark': " (required)",
   'cases.field.required': "Please fill in “{label}”.",
   'cases.field.choose': "Choose",

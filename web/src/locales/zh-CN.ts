@@ -126,7 +126,7 @@ const zhCN = {
   'cases.applicant.passport': "护照",
   'cases.applicant.other': "其他证件",
   'cases.applicant.idNumber': "证件号码",
-  'cases.applicant.phone': "联系电话",
+  'cases.applicant.phone': "申请人联系电话",
   'cases.field.requiredMark': "（必填）",
   'cases.field.required': "请填写「{label}」。",
   'cases.field.choose': "请选择",
