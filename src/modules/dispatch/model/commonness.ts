@@ -11,7 +11,7 @@ let total = 0;
 function load(): Map<string, number> {
   if (frequencies) return frequencies;
   frequencies = new Map();
-  for (const line of dict.toString('utf8').split('\n')) {
+  for (const line of new TextDecoder().decode(dict).split('\n')) {
     const a = line.indexOf(' ');
     const b = line.indexOf(' ', a + 1);
     if (a <= 0) continue;
