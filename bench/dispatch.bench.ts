@@ -2,8 +2,9 @@
 //   - 5-fold cross-validation on the reference corpus (../shared/fixtures/hotline/train.jsonl);
 //   - the cold start alone (duties and rules, no history) on the corpus and on the held-out set;
 //   - the held-out sets written apart from the corpus (src/modules/dispatch/fixtures/heldout.jsonl,
-//     and heldout-varied.jsonl: colloquial, 粤语, typos, rambling, two problems in one, written
-//     before any tuning), classified by a model trained on the whole corpus;
+//     heldout-varied.jsonl: colloquial, 粤语, typos, rambling, two problems in one, and
+//     heldout-fresh.jsonl: both directions of the remaining confusion pairs, each written before the
+//     tuning that followed it), classified by a model trained on the whole corpus;
 //   - the hotline category as a hint, simulated on the held-out sets (an agent's pick, or a wrong one);
 //   - the alternatives tried, by ablation, under the same cross-validation;
 //   - the confusion pairs that remain;
@@ -27,6 +28,7 @@ const catalogue: Catalogue = catalogueFromDistrictFile(JSON.parse(fs.readFileSyn
 const analyzer = new Analyzer(catalogue);
 const heldOut = parseJsonl(fs.readFileSync(new URL('../src/modules/dispatch/fixtures/heldout.jsonl', import.meta.url), 'utf8'), 'held-out');
 const varied = parseJsonl(fs.readFileSync(new URL('../src/modules/dispatch/fixtures/heldout-varied.jsonl', import.meta.url), 'utf8'), 'held-out (varied)');
+const fresh = parseJsonl(fs.readFileSync(new URL('../src/modules/dispatch/fixtures/heldout-fresh.jsonl', import.meta.url), 'utf8'), 'held-out (fresh)');
 const corpus = hasShared ? parseJsonl(fs.readFileSync(new URL('hotline/train.jsonl', shared), 'utf8'), 'train') : [];
 
 const f = (x: number | null) => (x === null ? '  n/a' : x.toFixed(3));
@@ -62,8 +64,9 @@ const corpusModel = hasShared ? DispatchModel.train(catalogue, toExamples(corpus
 for (const [label, set] of [
   ['held-out set written apart from the corpus', heldOut],
   ['held-out set written before tuning (varied)', varied],
+  ['held-out set aimed at the confusion pairs, written before tuning (fresh)', fresh],
 ] as const) {
-  console.log(`\n${label} (${set.length} requests: colloquial, rambling, 粤语, typos, two problems, home vs problem place):`);
+  console.log(`\n${label} (${set.length} requests):`);
   line('cold start only, no history', evaluateCases(DispatchModel.coldStart(catalogue, analyzer), set).summary);
   if (corpusModel) {
     const r = evaluateCases(corpusModel, set);
@@ -101,6 +104,7 @@ if (hasShared) {
     ['cold-start prior + neighbours (no regression)', { regression: false }],
     ['cold-start prior + regression (no neighbours)', { params: { neighbourWeight: 0 } }],
     ['full model, auto-dispatch on the first probability', { confidenceModel: false }],
+    ['full model, regression without the catalogue as examples', { catalogueExamples: false }],
   ];
   for (const [label, train] of variants) line(label, crossValidate(catalogue, corpus, { folds: 5, seed: 42, train }).summary);
   line('multinomial naive Bayes (same features)', naiveBayesCv(corpus));

@@ -96,6 +96,8 @@ export interface TrainOptionsAll {
   regression?: boolean;
   /** false: the first unit's probability alone decides auto-dispatch (no confidence model). */
   confidenceModel?: boolean;
+  /** false: the regression learns from the history alone, not also from the catalogue's phrases. */
+  catalogueExamples?: boolean;
   /** Told how long each phase took (for the bench and the training log). */
   onPhase?: (phase: 'analyse' | 'calibrate' | 'regression' | 'remember', ms: number) => void;
 }
@@ -209,7 +211,7 @@ export class DispatchModel {
     // example of its unit. Then what history teaches about a word adds to what the catalogue says
     // of it instead of overriding it where the history happens to be thin (cross-validated top-1
     // +0.9 points, auto-dispatch coverage +4, over several seeds). Each piece of a duty on its own did worse.
-    const book = catalogueExamples(catalogue, base);
+    const book = opts.catalogueExamples === false ? [] : catalogueExamples(catalogue, base);
     const bookFeatures = book.map((b) => featuresOf(b.analysis));
     const bookPrior = book.map((b) => base.#prior(b.analysis, base.coldStart.score(b.analysis).scores, params));
     const fitRegression = (idx: number[], seed: number, minCount: number) => {
