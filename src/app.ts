@@ -23,10 +23,11 @@ import { queueModule } from './modules/queue/index.ts';
 import { catalogModule } from './modules/catalog/index.ts';
 import { casesModule } from './modules/cases/index.ts';
 import { dispatchModule } from './modules/dispatch/index.ts';
+import { ratingsModule } from './modules/ratings/index.ts';
 
 // Composition root: the platform first, then the modules in a fixed, explicit order (their
 // migrations apply in this order too).
-export const MODULES: ModuleDefinition[] = [orgModule, knowledgeModule, hotlineModule, queueModule, catalogModule, casesModule, open311Module, dispatchModule];
+export const MODULES: ModuleDefinition[] = [orgModule, knowledgeModule, hotlineModule, queueModule, catalogModule, casesModule, open311Module, dispatchModule, ratingsModule];
 
 export const VERSION = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 

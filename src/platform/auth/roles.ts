@@ -41,6 +41,10 @@ export const PERMISSIONS = {
   'cases:intake': 'one window (综合受理): take applications for walk-in and mail applicants, pre-review, correction notices, accept or refuse, hand out results',
   'cases:review': "review and decide the cases of one's unit's items at the process steps one's role is configured for",
   'cases:supervise': 'read every case of a subtree, case metrics and exports (电子监察)',
+  'ratings:handle': "rectify, explain or appeal the bad reviews (差评) of one's unit",
+  'ratings:supervise': 'classify bad reviews, call raters back (sees who rated), give feedback, decide appeals, close; read ratings and the ledger',
+  'ratings:record': 'record a rating given on the phone and send rating invitations by SMS',
+  'ratings:manage': 'choose the rating indicators and the bad-review time limits',
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -48,11 +52,11 @@ const ALL = Object.keys(PERMISSIONS) as Permission[];
 
 export const ROLE_PERMISSIONS: Record<StaffRole | 'citizen' | 'enterprise', readonly Permission[]> = {
   admin: ALL.filter((p) => p !== 'portal:use'),
-  window_clerk: ['org:read', 'workbench:use', 'hall:use', 'pii:read', 'cases:intake'],
-  approver: ['org:read', 'workbench:use', 'cases:review'],
-  hotline_agent: ['org:read', 'hotline:use', 'hotline:dispatch', 'pii:read'],
-  handling_staff: ['org:read', 'hotline:use', 'hotline:handle', 'workbench:use', 'cases:review'],
-  supervisor: ['org:read', 'dashboard:read', 'hotline:use', 'hotline:dispatch', 'hotline:supervise', 'knowledge:write', 'audit:read', 'catalog:review', 'cases:supervise'],
+  window_clerk: ['org:read', 'workbench:use', 'hall:use', 'pii:read', 'cases:intake', 'ratings:handle'],
+  approver: ['org:read', 'workbench:use', 'cases:review', 'ratings:handle'],
+  hotline_agent: ['org:read', 'hotline:use', 'hotline:dispatch', 'pii:read', 'ratings:record'],
+  handling_staff: ['org:read', 'hotline:use', 'hotline:handle', 'workbench:use', 'cases:review', 'ratings:handle'],
+  supervisor: ['org:read', 'dashboard:read', 'hotline:use', 'hotline:dispatch', 'hotline:supervise', 'knowledge:write', 'audit:read', 'catalog:review', 'cases:supervise', 'ratings:supervise', 'ratings:record'],
   data_officer: ['org:read', 'data:manage', 'dashboard:read'],
   citizen: ['portal:use'],
   enterprise: ['portal:use'],
