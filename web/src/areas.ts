@@ -16,6 +16,7 @@ export const AREAS: Area[] = [
   { path: '/hotline', labelKey: 'nav.hotline', permission: 'hotline:use' },
   { path: '/hall', labelKey: 'nav.hall', permission: 'hall:use' },
   { path: '/dashboard', labelKey: 'nav.dashboard', permission: 'dashboard:read' },
+  { path: '/ratings/reviews', labelKey: 'nav.ratings', permission: 'ratings:supervise|ratings:handle' },
   // Editors (catalog:write) and reviewers (catalog:review) share the catalogue screens.
   { path: '/catalog', labelKey: 'nav.catalog', permission: 'catalog:write|catalog:review' },
   { path: '/admin', labelKey: 'nav.admin', permission: 'org:write' },

@@ -50,6 +50,13 @@ const CasesCasePage = () => import('./modules/cases/CasePage.vue');
 const CasesIntakePage = () => import('./modules/cases/IntakePage.vue');
 const CasesReviewPage = () => import('./modules/cases/ReviewPage.vue');
 
+// 好差评: the tablet, rating links and the public disclosure need no sign-in.
+const RatingsTabletPage = () => import('./modules/ratings/TabletPage.vue');
+const RatingsRatePage = () => import('./modules/ratings/RatePage.vue');
+const RatingsMinePage = () => import('./modules/ratings/MyRatingsPage.vue');
+const RatingsPublicPage = () => import('./modules/ratings/DisclosurePage.vue');
+const RatingsReviewsPage = () => import('./modules/ratings/ReviewsPage.vue');
+
 const permissionOf = (path: string) => AREAS.find((a) => a.path === path)?.permission;
 
 export const router = createRouter({
@@ -97,6 +104,13 @@ export const router = createRouter({
     { path: '/services', component: ServiceSearchPage, meta: { titleKey: 'services.title' } },
     { path: '/services/bundles/:code', component: BundleGuidePage, meta: { titleKey: 'services.title' } },
     { path: '/services/:code', component: ServiceGuidePage, meta: { titleKey: 'services.title' } },
+    { path: '/ratings/public', component: RatingsPublicPage, meta: { titleKey: 'ratings.public.title' } },
+    { path: '/ratings/tablet', component: RatingsTabletPage, meta: { titleKey: 'ratings.tablet.title' } },
+    { path: '/rate/:code', component: RatingsRatePage, meta: { titleKey: 'ratings.rate.title' } },
+    { path: '/ratings/mine', component: RatingsMinePage, meta: { titleKey: 'ratings.mine.title', permission: 'portal:use' } },
+    // Supervisors (ratings:supervise) and responsible units (ratings:handle); the API scopes the list.
+    { path: '/ratings/reviews', component: RatingsReviewsPage, meta: { titleKey: 'ratings.reviews.title', permission: 'ratings:supervise|ratings:handle' } },
+    { path: '/ratings', redirect: '/ratings/reviews' },
     { path: '/forbidden', component: ForbiddenPage, meta: { titleKey: 'forbidden.title' } },
     { path: '/:pathMatch(.*)*', component: NotFoundPage, meta: { titleKey: 'notFound.title' } },
   ],
