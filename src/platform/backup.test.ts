@@ -57,6 +57,11 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER stamped_touch BEFORE INSERT OR UPDATE ON bk.stamped FOR EACH ROW EXECUTE FUNCTION bk.stamp();
+-- Reference rows the migration itself writes: a newly migrated target holds them, and a restore
+-- replaces them with the backup's.
+CREATE TABLE bk.setting (id integer PRIMARY KEY, value text NOT NULL);
+INSERT INTO bk.setting (id, value) VALUES (1, 'default'), (2, 'default');
+COMMENT ON TABLE bk.setting IS 'Defaults. yiwang:reference-rows';
 `;
 
 const BK_TABLES = ['bk.record', 'bk.attachment', 'bk.unit', 'bk.note', 'bk.reading', 'bk.stamped', 'platform.audit_log', 'platform.outbox'];
@@ -88,6 +93,8 @@ async function seed(db: Db): Promise<void> {
       SELECT random() * 1e6, '2024-01-01 00:00:00+00'::timestamptz + g * interval '1.5 seconds'
         FROM generate_series(1, ${READINGS}) g;
     INSERT INTO bk.stamped (id, touched_at) VALUES (1, 'epoch'), (2, 'epoch');
+    UPDATE bk.setting SET value = '改过' WHERE id = 2;
+    INSERT INTO bk.setting (id, value) VALUES (3, 'added');
     INSERT INTO platform.outbox (topic, key, payload, created_at) VALUES
       ('case.submitted', 'c-1', '{"n": 1}', now()), ('case.closed', NULL, '{"中": "文"}', now());
   `);
@@ -135,7 +142,7 @@ function readDump(file: string): Dump {
 const gzipLines = (file: string, lines: string[]) => fs.writeFileSync(file, zlib.gzipSync(`${lines.join('\n')}\n`));
 
 async function assertSameData(source: Db, target: Db, sourceDump: Dump, targetFile: string) {
-  for (const table of BK_TABLES) {
+  for (const table of [...BK_TABLES, 'bk.setting']) {
     assert.deepEqual(await rowTexts(target, table), await rowTexts(source, table), `${table} rows`);
   }
   // A backup of the restored database carries the same checksums (the ledger's applied_at differs).
@@ -149,6 +156,7 @@ async function assertSameData(source: Db, target: Db, sourceDump: Dump, targetFi
 
 async function assertEmpty(db: Db) {
   for (const table of BK_TABLES) assert.deepEqual(await rowTexts(db, table), [], `${table} stays empty`);
+  assert.deepEqual(await rowTexts(db, 'bk.setting'), ['(1,default)', '(2,default)'], 'the reference rows stay as migrated');
 }
 
 const dumps = new Map<Engine, { source: TestDb; file: string; dump: Dump }>();
@@ -238,6 +246,7 @@ for (const engine of await engines()) {
       });
       assert.deepEqual(await rowTexts(target.db, 'bk.unit'), ['(keep,me)']);
       assert.deepEqual(await rowTexts(target.db, 'bk.record'), []);
+      assert.deepEqual(await rowTexts(target.db, 'bk.setting'), ['(1,default)', '(2,default)']);
     });
 
     test('a target migrated differently is refused, naming the migration', async () => {

@@ -65,7 +65,16 @@ interface TableInfo {
   columns: (Column & { quoted: string; isGenerated: boolean })[];
   /** ORDER BY over alias _r: primary key, else the record text; "C" collation on both engines. */
   orderBy: string;
+  /** Its migration inserts reference rows (marked with REFERENCE_ROWS); a restore replaces them. */
+  hasReferenceRows: boolean;
 }
+
+/**
+ * A migration that inserts reference rows (default settings, version 1 of a list) marks the table
+ * with `COMMENT ON TABLE … IS '… yiwang:reference-rows'`. A newly migrated database then holds
+ * those rows, and a restore replaces them with the backup's instead of calling the target full.
+ */
+export const REFERENCE_ROWS = 'yiwang:reference-rows';
 
 interface SequenceInfo {
   key: string;
@@ -78,9 +87,10 @@ const USER_RELATION = `
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
 
 async function loadCatalog(q: Queryable): Promise<{ tables: TableInfo[]; sequences: SequenceInfo[] }> {
-  const rels = await q.query<{ oid: number; kind: string; key: string; qname: string }>(
+  const rels = await q.query<{ oid: number; kind: string; key: string; qname: string; note: string | null }>(
     `SELECT c.oid::int8 AS oid, c.relkind::text AS kind, n.nspname || '.' || c.relname AS key,
-            quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qname
+            quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qname,
+            obj_description(c.oid, 'pg_class') AS note
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'S') AND c.relpersistence <> 't' AND ${USER_RELATION}
       ORDER BY n.nspname, c.relname`,
@@ -121,6 +131,7 @@ async function loadCatalog(q: Queryable): Promise<{ tables: TableInfo[]; sequenc
       oid: r.oid,
       columns: own.map((c) => ({ name: c.name, type: c.type, quoted: c.quoted, isGenerated: c.is_generated })),
       orderBy,
+      hasReferenceRows: (r.note ?? '').includes(REFERENCE_ROWS),
     });
   }
   return { tables: foreignKeyOrder(tables, fks), sequences };
@@ -386,7 +397,7 @@ export async function restoreDatabase(db: Db, file: string): Promise<RestoreSumm
       const data = catalog.tables.filter((t) => t.key !== LEDGER);
       // Writers wait until the restore commits, so the emptiness checked here still holds then.
       if (data.length) await tx.query(`LOCK TABLE ${data.map((t) => t.qname).join(', ')} IN EXCLUSIVE MODE`);
-      for (const t of data) {
+      for (const t of data.filter((x) => !x.hasReferenceRows)) {
         const [r] = await tx.query<{ has_rows: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${t.qname}) AS has_rows`);
         if (r!.has_rows) {
           throw new AppError(
@@ -404,6 +415,10 @@ export async function restoreDatabase(db: Db, file: string): Promise<RestoreSumm
       } catch {
         await tx.exec('ROLLBACK TO SAVEPOINT yiwang_restore_role');
       }
+
+      // Nothing else holds rows (the audit log included, so nobody has changed them since the
+      // migration): the reference rows give way to the backup's, children first.
+      for (const t of [...data].reverse().filter((x) => x.hasReferenceRows)) await tx.exec(`DELETE FROM ${t.qname}`);
 
       const loaded: { table: TableInfo; rows: number; checksum: string }[] = [];
       let rows = 0;

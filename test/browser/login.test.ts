@@ -95,7 +95,7 @@ describe('web shell in a browser', { skip }, () => {
     await logInWithKeyboard(page, server.url, 'admin');
 
     await page.getByRole('navigation').getByRole('link', { name: '管理', exact: true }).waitFor();
-    assert.deepEqual(await navLabels(page), ['门户', '工作台', '热线', '大厅', '驾驶舱', '事项库', '管理']);
+    assert.deepEqual(await navLabels(page), ['门户', '工作台', '热线', '大厅', '驾驶舱', '好差评', '事项库', '管理']);
     assert.match(await page.getByRole('banner').innerText(), /系统管理员/);
 
     // Open 管理 from the keyboard as well.
@@ -113,7 +113,7 @@ describe('web shell in a browser', { skip }, () => {
     await page.getByRole('button', { name: 'English', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Admin' }).waitFor();
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
-    assert.deepEqual(await navLabels(page), ['Portal', 'Workbench', 'Hotline', 'Hall', 'Dashboard', 'Catalogue', 'Admin']);
+    assert.deepEqual(await navLabels(page), ['Portal', 'Workbench', 'Hotline', 'Hall', 'Dashboard', 'Ratings', 'Catalogue', 'Admin']);
 
     const before = await rootFontSize(page);
     const largeText = page.getByRole('button', { name: 'Large text' });
