@@ -42,8 +42,11 @@ export async function buildTestApp(engine: Engine = 'pglite', opts: { clock?: Cl
   };
 }
 
-export async function startTestServer(engine: Engine = 'pglite'): Promise<{ url: string; close(): Promise<void>; platform: Platform }> {
-  const t = await buildTestApp(engine);
+export async function startTestServer(
+  engine: Engine = 'pglite',
+  opts: { clock?: Clock } = {},
+): Promise<{ url: string; close(): Promise<void>; platform: Platform }> {
+  const t = await buildTestApp(engine, opts);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const address = t.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

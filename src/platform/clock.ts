@@ -17,3 +17,9 @@ export function fixedClock(start: Date | string): Clock & { set(d: Date | string
     },
   };
 }
+
+/** A clock that starts at `start` and then runs at real speed: servers in browser tests, where time of day matters. */
+export function runningClock(start: Date | string): Clock {
+  const offset = new Date(start).getTime() - Date.now();
+  return { now: () => new Date(Date.now() + offset) };
+}

@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { startTestServer } from '../app.ts';
 import { DEMO_ITEM_CODES } from '../../src/modules/catalog/index.ts';
 import { createWorker } from '../../src/platform/jobs/worker.ts';
-import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip } from './harness.ts';
+import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip, expectDone as expectDoneOn } from './harness.ts';
 
 const ITEM = DEMO_ITEM_CODES.individualBusiness; // 个体工商户设立登记: 区市场监管局, steps 受理 → 审核登记 (approver)
 const pdf = (label: string) => ({ name: `${label}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.7\n% ${label}\n1 0 obj <<>> endobj\n%%EOF\n`) });
@@ -40,13 +40,7 @@ describe('applications in a browser', { skip }, () => {
     return opened;
   }
 
-  /** Waits for an action's success message; on failure reports the page's error text instead of a timeout. */
-  async function expectDone(page: Page, text: string | RegExp): Promise<void> {
-    const ok = page.locator('.cs-ok').filter({ hasText: text });
-    const failed = page.locator('.alert:not(:empty)');
-    await Promise.race([ok.waitFor(), failed.first().waitFor()]);
-    if (await failed.count()) assert.fail(`the page reports: ${await failed.first().innerText()}`);
-  }
+  const expectDone = (page: Page, text: string | RegExp) => expectDoneOn(page, '.cs-ok', text);
 
   /** Notices travel through the outbox: the relay makes delivery jobs, the next round delivers them. */
   async function deliverNotices(): Promise<void> {

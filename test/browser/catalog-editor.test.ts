@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer } from '../app.ts';
 import { DEMO_ITEM_CODES } from '../../src/modules/catalog/fixtures/demo-catalog.ts';
-import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip } from './harness.ts';
+import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip, expectDone as expectDoneOn } from './harness.ts';
 
 const CODE = DEMO_ITEM_CODES.hygieneLicence;
 const NAME = '公共场所卫生许可';
@@ -41,13 +41,7 @@ describe('catalogue editor in a browser', { skip }, () => {
     return opened;
   }
 
-  /** Waits for an action's success message; on failure reports the page's error text instead of a timeout. */
-  async function expectDone(page: Page, text: string | RegExp): Promise<void> {
-    const ok = page.locator('.ce-ok').filter({ hasText: text });
-    const failed = page.locator('.alert:not(:empty)');
-    await Promise.race([ok.waitFor(), failed.first().waitFor()]);
-    if (await failed.count()) assert.fail(`the page reports: ${await failed.first().innerText()}`);
-  }
+  const expectDone = (page: Page, text: string | RegExp) => expectDoneOn(page, '.ce-ok', text);
 
   /** The form field (label, control, its messages) whose label is `label`, inside `scope`. */
   const fieldOf = (scope: ReturnType<Page['locator']>, label: string) =>

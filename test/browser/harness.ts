@@ -63,3 +63,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, name), fullPage: true });
 }
+
+/**
+ * Waits for an action's success message (`okSelector` holding `text`); when an error alert shows
+ * instead, fails with the alert's text rather than a timeout. The alerts are read at once: one that
+ * flashed and went during a re-render would otherwise be waited for until the timeout.
+ */
+export async function expectDone(page: Page, okSelector: string, text: string | RegExp): Promise<void> {
+  const ok = page.locator(okSelector).filter({ hasText: text });
+  const failed = page.locator('.alert:not(:empty)');
+  const waits = [ok.waitFor(), failed.first().waitFor()];
+  for (const w of waits) w.catch(() => {}); // the loser's timeout is not an unhandled rejection
+  await Promise.race(waits);
+  const errors = (await failed.allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+  if (errors.length) assert.fail(`the page reports: ${errors.join(' | ')}`);
+  await ok.waitFor();
+}

@@ -11,7 +11,7 @@ import { fixedClock } from '../../src/platform/clock.ts';
 import { createWorker, type Worker } from '../../src/platform/jobs/worker.ts';
 import { pairTablet } from '../../src/modules/ratings/ratings.service.ts';
 import { buildTestApp, type TestApp } from '../app.ts';
-import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip } from './harness.ts';
+import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip, expectDone as expectDoneOn } from './harness.ts';
 
 describe('ratings in a browser', { skip }, () => {
   let browser: Browser;
@@ -52,12 +52,7 @@ describe('ratings in a browser', { skip }, () => {
   }
 
   /** Waits for the ratings page's success line; on failure reports the page's error text instead of a timeout. */
-  async function expectDone(page: Page, text: string | RegExp): Promise<void> {
-    const ok = page.locator('.rating-ok').filter({ hasText: text });
-    const failed = page.locator('.alert:not(:empty)');
-    await Promise.race([ok.waitFor(), failed.first().waitFor()]);
-    if (await failed.count()) assert.fail(`the page reports: ${await failed.first().innerText()}`);
-  }
+  const expectDone = (page: Page, text: string | RegExp) => expectDoneOn(page, '.rating-ok', text);
 
   test('book, check in, be called and served, rate the window badly, see it rectified and rate the rectification', async () => {
     const halls = (await (await fetch(`${url}/api/queue/halls`)).json()) as { items: { id: string }[] };

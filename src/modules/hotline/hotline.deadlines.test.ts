@@ -88,6 +88,16 @@ for (const engine of await engines()) {
       assert.equal(s.signWarnAt.toISOString(), at.toISOString());
     });
 
+    test('dispatched after office hours: sign by the end of the next working day', async () => {
+      const friday = await signDeadline(calendar, local('2026-11-27T18:00:00'));
+      assert.equal(friday.signDueAt.toISOString(), endOf('2026-11-30'), 'Friday evening → Monday');
+      assert.equal(friday.signWarnAt.toISOString(), local('2026-11-30T16:00:00').toISOString());
+      const beforeHoliday = await signDeadline(calendar, local('2026-09-30T23:00:00'));
+      assert.equal(beforeHoliday.signDueAt.toISOString(), endOf('2026-10-08'));
+      const justBefore = await signDeadline(calendar, local('2026-11-27T17:59:59'));
+      assert.equal(justBefore.signDueAt.toISOString(), endOf('2026-11-27'));
+    });
+
     test('a short limit across the holiday: the warning starts on the last working day before it', async () => {
       const d = await dispatchDeadlines(calendar, local('2026-09-29T10:00:00'), 2);
       // 09-30, then the holiday, then 10-08

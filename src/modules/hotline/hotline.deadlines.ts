@@ -3,8 +3,10 @@ import type { WorkingCalendar } from '../../platform/calendar/calendar.ts';
 // Time limits of a work order on the working-day calendar (DOMAIN §4). Days are the district's local
 // days (China Standard Time, UTC+8 all year): an order dispatched at 23:30 UTC belongs to the next
 // local day. Deadlines are kept as instants (end of the local day) so that comparisons are exact.
-//   - sign (签收): within the working day of dispatch (当天启动); dispatched on a day off, by the end
-//     of the next working day. Yellow from SIGN_WARN_LOCAL_TIME on that day.
+//   - sign (签收): within the working day of dispatch (当天启动); dispatched on a day off or after
+//     office hours (from SIGN_CUTOFF_LOCAL_TIME), by the end of the next working day: a unit is not
+//     marked late for an order sent at 23:00 that nobody was there to sign. Yellow from
+//     SIGN_WARN_LOCAL_TIME on the sign day.
 //   - finish (办结, i.e. the unit's reply): the category's limit in working days counted from the
 //     dispatch day, which is not counted itself. Yellow from the start of the working day before.
 //   - a return under review stops the clock; when the centre refuses the return, the finish day moves
@@ -16,6 +18,8 @@ export const DEFAULT_TIME_LIMIT_DAYS = 10;
 /** 紧急件: an urgent order gets at most this many working days, whatever its category says. */
 export const URGENT_TIME_LIMIT_DAYS = 3;
 export const SIGN_WARN_LOCAL_TIME = '16:00';
+/** Dispatched at or after this local time, an order counts as dispatched on the next working day for signing. */
+export const SIGN_CUTOFF_LOCAL_TIME = '18:00';
 /** An extension grants at most this many working days at once. */
 export const MAX_EXTENSION_DAYS = 15;
 
@@ -38,10 +42,11 @@ export interface FinishDeadline {
 
 export type Calendar = Pick<WorkingCalendar, 'isWorkingDay' | 'addWorkingDays' | 'workingDaysBetween'>;
 
-/** Sign within the working day of `at`, or by the end of the next working day when `at` is a day off. */
+/** Sign within the working day of `at`, or by the end of the next working day when `at` is a day off or after hours. */
 export async function signDeadline(calendar: Calendar, at: Date): Promise<SignDeadline> {
   const day = localDate(at);
-  const signDay = (await calendar.isWorkingDay(day)) ? day : await calendar.addWorkingDays(day, 1);
+  const afterHours = at.getTime() >= new Date(`${day}T${SIGN_CUTOFF_LOCAL_TIME}:00.000${UTC_OFFSET}`).getTime();
+  const signDay = (await calendar.isWorkingDay(day)) && !afterHours ? day : await calendar.addWorkingDays(day, 1);
   const signDueAt = endOfLocalDay(signDay);
   return { signDueAt, signWarnAt: latest(at, new Date(`${signDay}T${SIGN_WARN_LOCAL_TIME}:00.000${UTC_OFFSET}`)) };
 }
