@@ -229,6 +229,8 @@ export function sniffMediaType(b: Buffer): string | undefined {
 }
 
 /** Checks an upload against the limits; returns its hash and sniffed type. */
+const TYPE_NAMES: Record<string, string> = { 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'application/ofd': 'OFD' };
+
 export function checkUpload(bytes: Buffer, limits: FileLimits): StoredObject {
   if (bytes.length === 0) throw new AppError('FILE_EMPTY', '上传的文件为空 (the file is empty)', 400);
   if (bytes.length > limits.maxBytes) {
@@ -236,7 +238,8 @@ export function checkUpload(bytes: Buffer, limits: FileLimits): StoredObject {
   }
   const mediaType = sniffMediaType(bytes);
   if (!mediaType || !limits.allowedTypes.includes(mediaType)) {
-    throw new AppError('FILE_TYPE_FORBIDDEN', `只接受 PDF、JPEG、PNG、OFD 文件 (content is ${mediaType ?? 'not a recognised type'}; allowed: ${limits.allowedTypes.join(', ')})`, 415, { sniffed: mediaType ?? null });
+    const names = limits.allowedTypes.map((t) => TYPE_NAMES[t] ?? t).join('、');
+    throw new AppError('FILE_TYPE_FORBIDDEN', `只接受 ${names} 文件 (content is ${mediaType ?? 'not a recognised type'}; allowed: ${limits.allowedTypes.join(', ')})`, 415, { sniffed: mediaType ?? null });
   }
   return { sha256: sha256Hex(bytes), size: bytes.length, mediaType };
 }

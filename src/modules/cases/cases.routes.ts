@@ -295,12 +295,10 @@ export async function casesRoutes(app: App, platform: Platform) {
     config: { scope: 'authenticated', audit: false },
     schema: { tags, summary: 'Download an attachment (its owner, or staff)', params: S.CaseId, response: { 200: Type.Unknown(), ...errors(404) } },
   }, async (req, reply) => {
-    const a = await repo.findAttachment(platform.db, req.params.id);
+    const found = await readAttachment(platform, req.params.id);
     const p = req.principal!;
-    if (!a || (p.userKind !== 'staff' && a.owner_account_id !== p.userId)) throw notFound('ATTACHMENT_NOT_FOUND', 'no such attachment');
-    const bytes = await runtimeOf(platform).store.get(a.file_sha256);
-    if (!bytes) throw new AppError('FILE_MISSING', `the stored file ${a.file_sha256} is missing`, 500);
-    return reply.header('content-type', a.media_type).header('x-content-type-options', 'nosniff').send(bytes);
+    if (!found || (p.userKind !== 'staff' && found.attachment.owner_account_id !== p.userId)) throw notFound('ATTACHMENT_NOT_FOUND', 'no such attachment');
+    return reply.header('content-type', found.attachment.media_type).header('x-content-type-options', 'nosniff').send(found.bytes);
   });
 }
 
@@ -318,10 +316,23 @@ function fileOf(m: repo.MaterialRow & { size: number | null; media_type: string 
   };
 }
 
-/** A file kept outside any case (checked, content-addressed), for other modules' attachments. */
-export async function storeAttachment(platform: Platform, bytes: Buffer, input: { purpose: string; fileName?: string }, ctx: Ctx) {
+/** An attachment's row and bytes; undefined when there is no such attachment. */
+export async function readAttachment(platform: Platform, id: string) {
+  const attachment = await repo.findAttachment(platform.db, id);
+  if (!attachment) return undefined;
+  const bytes = await runtimeOf(platform).store.get(attachment.file_sha256);
+  if (!bytes) throw new AppError('FILE_MISSING', `the stored file ${attachment.file_sha256} is missing`, 500);
+  return { attachment, bytes };
+}
+
+/**
+ * A file kept outside any case (checked, content-addressed), for other modules' attachments.
+ * `allowedTypes` narrows the store's types (a 12345 photo is a JPEG or PNG, never a PDF).
+ */
+export async function storeAttachment(platform: Platform, bytes: Buffer, input: { purpose: string; fileName?: string; allowedTypes?: readonly string[] }, ctx: Ctx) {
   const { store, limits } = runtimeOf(platform);
-  const obj = checkUpload(bytes, limits);
+  const allowedTypes = input.allowedTypes ? limits.allowedTypes.filter((t) => input.allowedTypes!.includes(t)) : limits.allowedTypes;
+  const obj = checkUpload(bytes, { ...limits, allowedTypes });
   await store.put(obj.sha256, bytes, obj.mediaType);
   const now = platform.clock.now();
   const id = uuidv7();

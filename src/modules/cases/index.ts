@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defineModule } from '../../platform/module.ts';
 import { orgViews } from '../org/index.ts';
 import { registerCasesJobs } from './cases.jobs.ts';
-import { casesRoutes, storeAttachment } from './cases.routes.ts';
+import { casesRoutes, readAttachment, storeAttachment } from './cases.routes.ts';
 import { RECEIVING_UNIT_SETTING } from './cases.service.ts';
 import * as repo from './cases.repository.ts';
 import { runtimeOf } from './cases.runtime.ts';
@@ -21,6 +21,7 @@ export type { MessageAdapter } from './cases.notify.ts';
 export { storeAttachment };
 export const casesViews = {
   findAttachment: repo.findAttachment,
+  readAttachment,
 };
 
 export const casesModule = defineModule({

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { buildTestApp, login, type TestApp } from '../../../test/app.ts';
 import { engines } from '../../../test/db.ts';
@@ -49,6 +50,56 @@ for (const engine of await engines()) {
       for (const name of ['agent', 'handler', 'supervisor', 'admin', 'zjj', '13800000001']) who[name] = await login(t.app, name);
     });
     after(() => t.close());
+
+    test('photos: uploaded before the request, JPEG or PNG within the limit, seen only by those who see the order', async () => {
+      const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(64)]);
+      const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(64)]);
+      const upload = (payload: Buffer | string, type = 'image/png', as?: Who) =>
+        t.app.inject({
+          method: 'POST', url: '/api/hotline/public/photos', remoteAddress: `10.0.1.${++ip % 250}`,
+          headers: { 'content-type': type, 'x-file-name': encodeURIComponent('井盖.png'), ...(as?.headers ?? {}) }, payload,
+        });
+      const first = await upload(png);
+      assert.equal(first.statusCode, 201, first.body);
+      assert.equal(first.json().mediaType, 'image/png');
+      assert.equal(first.json().fileName, '井盖.png');
+      const second = await upload(jpeg, 'image/jpeg');
+      assert.equal(second.json().mediaType, 'image/jpeg');
+      // By content, whatever the header says: a PDF is no photo here, though cases take PDFs.
+      const pdf = await upload(Buffer.from('%PDF-1.7 not a photo'), 'image/png');
+      assert.equal(pdf.statusCode, 415);
+      assert.equal(pdf.json().code, 'FILE_TYPE_FORBIDDEN');
+      assert.match(pdf.json().message, /只接受 JPEG、PNG 文件/);
+      const tooBig = await upload(Buffer.concat([png, Buffer.alloc(21 * 1024 * 1024)]));
+      assert.equal(tooBig.statusCode, 413);
+      assert.match(tooBig.json().code, /FILE_TOO_LARGE|BODY_TOO_LARGE/);
+      const asJson = await upload(JSON.stringify({ photo: 'base64…' }), 'application/json');
+      assert.equal(asJson.statusCode, 415);
+      assert.equal(asJson.json().code, 'MEDIA_TYPE_UNSUPPORTED');
+
+      const request = { kind: 'complaint', categoryCode: '1001', description: '云溪路井盖缺失，夜里很危险', address: '云溪路', caller: { phone: '13822224444' } };
+      const photoIds = [first.json().id, second.json().id];
+      const order = await expect(undefined, 'POST', '/api/hotline/public/orders', { ...request, attachmentIds: photoIds }, 201);
+      await expect(undefined, 'POST', '/api/hotline/public/orders', { ...request, attachmentIds: [uuidv7()] }, 400, 'WORK_ORDER_PHOTO_UNKNOWN');
+      // A photo a signed-in citizen uploaded is theirs: an anonymous request cannot name it.
+      const citizens = await upload(png, 'image/png', await login(t.app, '13800000001')); // a fresh session: the clock has moved on
+      assert.equal((await t.platform.db.query<{ owner: string }>('SELECT owner_account_id AS owner FROM cases.attachment WHERE id = $1', [citizens.json().id]))[0]?.owner, who['13800000001']!.userId);
+      assert.equal(citizens.statusCode, 201, citizens.body);
+      await expect(undefined, 'POST', '/api/hotline/public/orders', { ...request, attachmentIds: [citizens.json().id] }, 400, 'WORK_ORDER_PHOTO_UNKNOWN');
+
+      const detail = await expect(who.agent, 'GET', `/api/hotline/orders/${order.id}`, undefined, 200);
+      assert.deepEqual(detail.attachmentIds, photoIds);
+      const shown = await send(who.agent, 'GET', `/api/hotline/orders/${order.id}/photos/${photoIds[0]}`);
+      assert.equal(shown.statusCode, 200);
+      assert.equal(shown.headers['content-type'], 'image/png');
+      assert.deepEqual(shown.rawPayload, png);
+      await expect(who.agent, 'GET', `/api/hotline/orders/${order.id}/photos/${citizens.json().id}`, undefined, 404, 'WORK_ORDER_PHOTO_NOT_FOUND');
+      await expect(undefined, 'GET', `/api/hotline/orders/${order.id}/photos/${photoIds[0]}`, undefined, 401);
+      // The unit sees the photos once the order is its own.
+      await expect(who.handler, 'GET', `/api/hotline/orders/${order.id}/photos/${photoIds[0]}`, undefined, 404, 'WORK_ORDER_NOT_FOUND');
+      await act(who.agent!, order.id, 'dispatch', { leadUnitCode: 'YX-CGJ' });
+      assert.deepEqual((await send(who.handler, 'GET', `/api/hotline/orders/${order.id}/photos/${photoIds[1]}`)).rawPayload, jpeg);
+    });
 
     test('categories: a public tree with inherited time limits and Open311 attributes', async () => {
       const res = await send(undefined, 'GET', '/api/hotline/categories');

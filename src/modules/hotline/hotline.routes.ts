@@ -1,12 +1,13 @@
 import { Type, type TSchema } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Scope } from '../../platform/auth/roles.ts';
-import { forbidden } from '../../platform/errors.ts';
+import { AppError, forbidden } from '../../platform/errors.ts';
 import type { App } from '../../platform/http/server.ts';
 import { actionContext } from '../../platform/http/server.ts';
 import { errors } from '../../platform/http/schemas.ts';
 import type { ActionContext } from '../../platform/http/route-config.ts';
 import type { Platform } from '../../platform/module.ts';
+import { casesRuntimeOf } from '../cases/index.ts';
 import * as s from './hotline.schemas.ts';
 import * as ref from './hotline.reference.ts';
 import * as svc from './hotline.service.ts';
@@ -16,6 +17,18 @@ import * as views from './hotline.views.ts';
 // one service call. Order actions answer with the order as the caller may now see it.
 
 const OrderParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'work order id or number' }) });
+
+/**
+ * Public routes skip the CSRF check, so a session counts (links an order or a photo to the citizen's
+ * account) only when the request also carries the session's CSRF token.
+ */
+function publicContext(req: FastifyRequest): ActionContext {
+  const ctx = actionContext(req);
+  if (ctx.principal?.via === 'session' && req.headers['x-csrf-token'] !== ctx.principal.csrfToken) {
+    Object.assign(ctx, { principal: undefined, actor: { kind: 'anonymous' } });
+  }
+  return ctx;
+}
 
 export function hotlineRoutes(app: App, platform: Platform) {
   const tags = ['hotline'];
@@ -55,15 +68,42 @@ export function hotlineRoutes(app: App, platform: Platform) {
       headers: s.IdempotencyHeaders, body: s.PublicCreateBody, response: { 200: s.CreatedReply, 201: s.CreatedReply, ...errors(400, 409, 429) },
     },
   }, async (req, reply) => {
-    const ctx = actionContext(req);
-    // Public routes skip the CSRF check, so a session counts (links the order to the citizen's
-    // account) only when the request also carries the session's CSRF token.
-    if (ctx.principal?.via === 'session' && req.headers['x-csrf-token'] !== ctx.principal.csrfToken) {
-      Object.assign(ctx, { principal: undefined, actor: { kind: 'anonymous' } });
-    }
+    const ctx = publicContext(req);
     svc.throttleSubmission(platform, ctx.ip);
     const r = await svc.createWorkOrder(platform, { ...req.body, channel: 'web', idempotencyKey: req.headers['idempotency-key'] }, ctx);
     return reply.status(r.created ? 201 : 200).send(r);
+  });
+
+  // Photos go up one by one before the request is sent; the request names them by id. The file
+  // store's limit (YIWANG_FILE_MAX_MB) applies, as to every upload.
+  const PHOTO_BODY_LIMIT = casesRuntimeOf(platform).limits.maxBytes + 1;
+  app.register(async (scope) => {
+    scope.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: PHOTO_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.post('/api/hotline/public/photos', {
+      config: { scope: 'public', audit: 'cases.attachment.upload' },
+      bodyLimit: PHOTO_BODY_LIMIT,
+      schema: {
+        tags, summary: 'Upload a photo (JPEG or PNG, raw body) for a request about to be sent; answers its id for attachmentIds',
+        headers: Type.Object({ 'x-file-name': Type.Optional(Type.String({ maxLength: 600 })) }),
+        response: { 201: s.Photo, ...errors(400, 413, 415, 429) },
+      },
+    }, async (req, reply) => {
+      if (!Buffer.isBuffer(req.body)) throw new AppError('MEDIA_TYPE_UNSUPPORTED', '请以 image/jpeg 或 image/png 上传照片 (send the photo as the raw body)', 415);
+      const photo = await svc.uploadPhoto(platform, req.body, req.headers['x-file-name'] as string | undefined, publicContext(req));
+      return reply.status(201).send(photo);
+    });
+  });
+
+  app.get('/api/hotline/orders/:id/photos/:photoId', {
+    config: { scope: 'authenticated', audit: false },
+    schema: {
+      tags, summary: "A photo of an order, for those who may see the order",
+      params: Type.Object({ id: OrderParams.properties.id, photoId: Type.String({ format: 'uuid' }) }),
+      response: { 200: Type.Unknown(), ...errors(400, 401, 404) },
+    },
+  }, async (req, reply) => {
+    const photo = await views.getOrderPhoto(platform, req.params.id, req.params.photoId, actionContext(req));
+    return reply.header('content-type', photo.mediaType).header('x-content-type-options', 'nosniff').header('cache-control', 'private, max-age=3600').send(photo.bytes);
   });
 
   app.post('/api/hotline/public/orders/lookup', {

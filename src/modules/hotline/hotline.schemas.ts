@@ -436,3 +436,11 @@ export const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const Photo = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  sha256: Type.String(),
+  size: Type.Integer(),
+  mediaType: Type.String(),
+  fileName: Type.Union([Type.String(), Type.Null()]),
+});

@@ -8,6 +8,7 @@ import { uuidv7 } from '../../platform/ids.ts';
 import { emit } from '../../platform/jobs/outbox.ts';
 import type { Platform } from '../../platform/module.ts';
 import { assertValid } from '../../platform/validate.ts';
+import { casesViews, storeAttachment } from '../cases/index.ts';
 import { getArticleVersion } from '../knowledge/index.ts';
 import {
   dispatchDeadlines,
@@ -103,6 +104,7 @@ interface PreparedIntake {
 async function prepareIntake(
   platform: Platform,
   input: { kind: Kind; categoryCode: string; description: string; address?: string; latitude?: number; longitude?: number; streetCode?: string; priority?: 'normal' | 'urgent'; attributes?: Record<string, unknown>; attachmentIds?: string[] },
+  uploaderId: string | null = null,
 ): Promise<PreparedIntake> {
   const description = input.description.trim();
   if (!description) throw badRequest('WORK_ORDER_DESCRIPTION_REQUIRED', '请描述诉求内容 (describe the matter)');
@@ -134,8 +136,34 @@ async function prepareIntake(
     priority,
     timeLimitDays: timeLimitOf(category.timeLimitDays, priority),
     attributes,
-    attachmentIds: input.attachmentIds ?? [],
+    attachmentIds: await checkPhotos(platform, input.attachmentIds ?? [], uploaderId),
   };
+}
+
+// ---------------------------------------------------------------- photos
+
+export const PHOTO_PURPOSE = 'hotline.photo';
+const PHOTO_TYPES = ['image/jpeg', 'image/png'];
+
+/** Stores a photo for a request about to be sent (the public form uploads before it submits). */
+export async function uploadPhoto(platform: Platform, bytes: Buffer, fileName: string | undefined, ctx: Ctx) {
+  if (ctx.ip && limitersOf(platform).photos.hit(ctx.ip, platform.clock.now().getTime())) throw rateLimited();
+  return storeAttachment(platform, bytes, { purpose: PHOTO_PURPOSE, fileName, allowedTypes: PHOTO_TYPES }, ctx);
+}
+
+/**
+ * The photos named by a new order: each a stored hotline photo, uploaded anonymously (its id, a
+ * UUIDv7 with 74 random bits, is the caller's to give) or by the account creating the order.
+ */
+async function checkPhotos(platform: Platform, ids: string[], uploaderId: string | null): Promise<string[]> {
+  const unique = [...new Set(ids)];
+  for (const id of unique) {
+    const a = await casesViews.findAttachment(platform.db, id);
+    if (!a || a.purpose !== PHOTO_PURPOSE || (a.owner_account_id !== null && a.owner_account_id !== uploaderId)) {
+      throw badRequest('WORK_ORDER_PHOTO_UNKNOWN', `照片 ${id} 不存在或不属于本次提交 (no such photo uploaded for this request)`);
+    }
+  }
+  return unique;
 }
 
 interface CallerData {
@@ -274,7 +302,7 @@ export async function createWorkOrder(platform: Platform, input: CreateWorkOrder
     if (seen[0]) return existingFor(seen[0].order_id, seen[0].request_hash);
   }
 
-  const prepared = await prepareIntake(platform, content);
+  const prepared = await prepareIntake(platform, content, ctx.principal?.userId ?? null);
   const caller = encryptCaller(platform, content.caller);
   const suggestion = await adviseOn(platform, { text: prepared.description, address: prepared.address ?? undefined, categoryCode: prepared.categoryCode });
   if (!prepared.streetCode && suggestion?.streetCode) {
@@ -857,6 +885,7 @@ const LOOKUP_WINDOW_MS = 10 * 60_000;
 const LOOKUP_MAX_PER_ADDRESS = 30;
 const LOOKUP_MAX_FAILURES_PER_NUMBER = 5;
 const SUBMIT_MAX_PER_ADDRESS = 20;
+const PHOTO_MAX_PER_ADDRESS = 60;
 
 /** Fixed windows per process: enough to stop guessing phone numbers for a known order number. */
 class Limiter {
@@ -879,7 +908,7 @@ class Limiter {
   }
 }
 
-const limiters = new WeakMap<Platform, { byAddress: Limiter; failuresByNumber: Limiter; submits: Limiter }>();
+const limiters = new WeakMap<Platform, { byAddress: Limiter; failuresByNumber: Limiter; submits: Limiter; photos: Limiter }>();
 function limitersOf(platform: Platform) {
   let l = limiters.get(platform);
   if (!l) {
@@ -887,6 +916,7 @@ function limitersOf(platform: Platform) {
       byAddress: new Limiter(LOOKUP_WINDOW_MS, LOOKUP_MAX_PER_ADDRESS),
       failuresByNumber: new Limiter(LOOKUP_WINDOW_MS, LOOKUP_MAX_FAILURES_PER_NUMBER),
       submits: new Limiter(LOOKUP_WINDOW_MS, SUBMIT_MAX_PER_ADDRESS),
+      photos: new Limiter(LOOKUP_WINDOW_MS, PHOTO_MAX_PER_ADDRESS),
     };
     limiters.set(platform, l);
   }

@@ -2,8 +2,9 @@ import { writeAudit } from '../../platform/audit.ts';
 import { canActOn } from '../../platform/auth/roles.ts';
 import { isPhoneNumber, maskName, maskPhone, normalisePhone } from '../../platform/crypto/pii.ts';
 import type { Queryable } from '../../platform/db.ts';
-import { badRequest, forbidden } from '../../platform/errors.ts';
+import { badRequest, forbidden, notFound } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/module.ts';
+import { casesViews } from '../cases/index.ts';
 import { searchArticles } from '../knowledge/index.ts';
 import { badgeOf } from './hotline.deadlines.ts';
 import { computeMetrics, computeScorecards, type MetricEvent } from './hotline.metrics.ts';
@@ -250,6 +251,14 @@ const pendingView = (r: repo.PendingRequestRow) => ({
 export async function getWorkOrderDetail(platform: Platform, ref: string, ctx: Ctx): Promise<WorkOrderDetail> {
   const { order, assignments, classes } = await visibleOrder(platform, ref, ctx);
   return detailOf(platform, order, assignments, viewerOf(ctx), classes);
+}
+
+/** A photo of an order, for whoever may see the order (its handling units, the centre, its citizen). */
+export async function getOrderPhoto(platform: Platform, ref: string, photoId: string, ctx: Ctx) {
+  const { order } = await visibleOrder(platform, ref, ctx);
+  const found = order.attachment_ids.includes(photoId) ? await casesViews.readAttachment(platform, photoId) : undefined;
+  if (!found) throw notFound('WORK_ORDER_PHOTO_NOT_FOUND', `工单 ${order.number} 没有这张照片 (no such photo on this order)`);
+  return { mediaType: found.attachment.media_type, bytes: found.bytes };
 }
 
 /** For other modules (Open311): one order by id or number, as the hotline centre sees it (caller masked). */
