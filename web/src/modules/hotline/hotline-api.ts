@@ -1,6 +1,6 @@
 // Calls and shapes of the hotline API (/api/hotline) as the pages use them. The server's schemas
 // (hotline.schemas.ts) are the truth; these types repeat only the fields the pages read.
-import { request } from '../../api.ts';
+import { request, uploadRaw } from '../../api.ts';
 
 export type Kind = 'consultation' | 'request' | 'complaint' | 'report' | 'suggestion' | 'praise';
 export const KINDS: Kind[] = ['consultation', 'request', 'complaint', 'report', 'suggestion', 'praise'];
@@ -78,6 +78,8 @@ export interface OrderDetail extends OrderSummary {
   extendedDays: number;
   isPaused: boolean;
   attributes: Record<string, unknown>;
+  /** The photos sent with the request (ids for photoUrl). */
+  attachmentIds: string[];
   suggestion: DispatchSuggestion | null;
   duplicateCandidates: { id: string; number: string; score: number }[];
   reply: string | null;
@@ -158,6 +160,7 @@ export interface IntakeBody {
   description: string;
   address?: string;
   attributes?: Record<string, string | number | string[]>;
+  attachmentIds?: string[];
   caller?: { name?: string; phone?: string; isConfidential?: boolean };
 }
 
@@ -218,10 +221,20 @@ export const hotlineApi = {
   // The shared request() sends no custom headers, so no Idempotency-Key: the page guards double submits.
   submitPublic: (body: IntakeBody & { caller: { name?: string; phone: string; isConfidential?: boolean } }) =>
     request<CreatedReply>('POST', '/api/hotline/public/orders', body),
+  uploadPhoto: (file: File) => uploadRaw<Photo>('/api/hotline/public/photos', file),
+  photoUrl: (orderId: string, photoId: string) => `/api/hotline/orders/${encodeURIComponent(orderId)}/photos/${encodeURIComponent(photoId)}`,
   track: (number: string, phone: string) => request<Progress>('POST', '/api/hotline/public/orders/lookup', { number, phone }),
   rate: (number: string, phone: string, level: number, comment?: string) =>
     request<Progress>('POST', '/api/hotline/public/orders/rate', { number, phone, level, ...(comment ? { comment } : {}) }),
 };
+
+export interface Photo {
+  id: string;
+  sha256: string;
+  size: number;
+  mediaType: string;
+  fileName: string | null;
+}
 
 /** The knowledge-base snippet is escaped HTML with <mark>ed terms; render it as text parts, never as HTML. */
 export function snippetParts(snippet: string): { text: string; isMark: boolean }[] {
