@@ -528,5 +528,37 @@ for (const engine of await engines()) {
       const audit = await t.platform.db.query(`SELECT 1 FROM platform.audit_log WHERE action = 'cases.case.reveal' AND object_id = $1`, [windowCase.id]);
       assert.equal(audit.length, 1);
     });
+
+    test('a new catalogue version changes new cases only: a case under way keeps its version, materials and limits', async () => {
+      // Last in this file: the item's new version would change what the tests above expect of it.
+      await at('2026-11-02T01:30:00Z'); // Monday 09:30
+      const code = DEMO_ITEM_CODES.individualBusiness;
+      const first = await ok(s.citizen!, 'POST', '/api/cases', { itemCode: code, channel: 'online', form: forms[code] });
+      await supply(s.citizen!, first, 'upload');
+      const running = await ok(s.citizen!, 'POST', `/api/cases/${first.id}/submit`, {});
+      // The editor asks for one more material and promises three days instead of one; the reviewer publishes it from today.
+      const draft = await ok(s.admin!, 'POST', `/api/catalog/items/${code}/versions`, {});
+      const template = (draft.elements.materials as Json[]).find((m) => m.key === 'individual-business-application')!;
+      const elements = {
+        ...draft.elements,
+        promisedLimit: { value: 3, unit: 'working_days', note: '材料齐全的，3 个工作日内办结' },
+        materials: [...draft.elements.materials, { ...template, key: 'health-commitment', name: '从业人员健康承诺书', blankForm: undefined, sample: undefined }],
+      };
+      await ok(s.admin!, 'PUT', `/api/catalog/versions/${draft.id}`, { elements: JSON.parse(JSON.stringify(elements)) });
+      await ok(s.admin!, 'POST', `/api/catalog/versions/${draft.id}/submit`, {});
+      const today = new Date(clock.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+      await ok(s.supervisor!, 'POST', `/api/catalog/versions/${draft.id}/publish`, { effectiveFrom: today });
+
+      const later = await ok(s.citizen!, 'POST', '/api/cases', { itemCode: code, channel: 'online', form: forms[code] });
+      assert.equal(later.itemVersionId, draft.id, 'a new application follows the version now in force');
+      assert.ok((later.materials as Json[]).some((m) => m.key === 'health-commitment'));
+      const still = await ok(s.admin!, 'GET', `/api/cases/${running.id}`);
+      assert.equal(still.itemVersionId, running.itemVersionId);
+      assert.notEqual(still.itemVersionId, draft.id);
+      assert.deepEqual((still.materials as Json[]).map((m) => m.key), (running.materials as Json[]).map((m) => m.key));
+      // Accepted after the change, it is still promised within the one day it was submitted under.
+      const accepted = await ok(s.clerk!, 'POST', `/api/cases/${running.id}/accept`, {});
+      assert.equal(accepted.deadlines.promisedDueOn, await t.platform.calendar.addWorkingDays(accepted.acceptedOn, 1));
+    });
   });
 }
