@@ -1,7 +1,7 @@
 // Guide search on a large catalogue: the demo catalogue plus 5,000 generated items (variants of the
 // demo items under other names, units and codes), then citizens' queries one after another.
 // Prints the import time, queries per second and latency percentiles per engine; asserts nothing.
-// Run: npx tsx src/modules/catalog/catalog.bench.ts   (BENCH_ITEMS, BENCH_QUERIES to change sizes)
+// Run: npm run bench -- catalog   (BENCH_ITEMS, BENCH_QUERIES to change sizes)
 import { engines } from '../test/db.ts';
 import { systemActor } from '../src/platform/audit.ts';
 import { importCatalog } from '../src/modules/catalog/catalog-file.service.ts';
