@@ -6,6 +6,9 @@ export type Kind = 'consultation' | 'request' | 'complaint' | 'report' | 'sugges
 export const KINDS: Kind[] = ['consultation', 'request', 'complaint', 'report', 'suggestion', 'praise'];
 export type Badge = 'none' | 'normal' | 'warning' | 'overdue' | 'paused';
 export type Satisfaction = 'satisfied' | 'basically_satisfied' | 'unsatisfied';
+/** 110 police, 119 fire, 120 ambulance, 122 traffic police */
+export type TransferTarget = '110' | '119' | '120' | '122';
+export const TRANSFER_TARGETS: TransferTarget[] = ['110', '119', '120', '122'];
 
 export interface Open311Attribute {
   code: string;
@@ -51,6 +54,10 @@ export interface OrderSummary {
   finishDueOn: string | null;
   badges: { sign: Badge; finish: Badge };
   urgeCount: number;
+  /** 0 none, 1 督办, 2 重点督办, 3 挂牌督办 */
+  supervisionLevel: number;
+  isReported: boolean;
+  redoCount: number;
   createdAt: string;
 }
 
@@ -82,10 +89,13 @@ export interface OrderDetail extends OrderSummary {
   attachmentIds: string[];
   suggestion: DispatchSuggestion | null;
   duplicateCandidates: { id: string; number: string; score: number }[];
+  links: { mergedInto: string | null; splitFrom: string | null; repeatOf: string | null; redoOf: string | null; mergedFrom: string[]; splitInto: string[] };
+  transferTo: TransferTarget | null;
   reply: string | null;
   callback: { at: string; isReached: boolean; isResolved: boolean | null; satisfaction: Satisfaction | null } | null;
   rating: { level: number; comment: string | null; at: string } | null;
   closedAt: string | null;
+  archivedAt: string | null;
   assignments: { unitCode: string; unitName: string; role: 'lead' | 'co'; isActive: boolean; signedAt: string | null; opinion: string | null }[];
   pendingRequests: PendingRequest[];
   events: { type: string; label: string; at: string; actorLabel: string | null; unitCode: string | null; data: Record<string, unknown> }[];
@@ -164,6 +174,14 @@ export interface IntakeBody {
   caller?: { name?: string; phone?: string; isConfidential?: boolean };
 }
 
+/** One of the new orders a split makes (kind and address default to the original's). */
+export interface SplitPart {
+  description: string;
+  categoryCode: string;
+  kind?: Kind;
+  address?: string;
+}
+
 export interface CreatedReply {
   id: string;
   number: string;
@@ -200,9 +218,20 @@ export const hotlineApi = {
   approveExtension: (id: string, days?: number, note?: string) =>
     act(id, 'approve-extension', { ...(days ? { days } : {}), ...(note ? { note } : {}) }),
   refuseExtension: (id: string, note: string) => act(id, 'refuse-extension', { note }),
-  addCoUnits: (id: string, unitCodes: string[]) => act(id, 'co-units', { unitCodes }),
+  addCoUnits: (id: string, unitCodes: string[], note?: string) => act(id, 'co-units', { unitCodes, ...(note ? { note } : {}) }),
   refuseCoHandling: (id: string, note: string) => act(id, 'refuse-co-handling', { note }),
-  merge: (id: string, intoId: string) => act(id, 'merge', { intoId }),
+  merge: (id: string, intoId: string, note?: string) => act(id, 'merge', { intoId, ...(note ? { note } : {}) }),
+  split: (id: string, parts: SplitPart[], note?: string) =>
+    request<{ items: { id: string; number: string }[] }>('POST', `/api/hotline/orders/${enc(id)}/split`, { parts, ...(note ? { note } : {}) }),
+  transfer: (id: string, to: TransferTarget, note?: string) => act(id, 'transfer', { to, ...(note ? { note } : {}) }),
+  urge: (id: string, note?: string) => act(id, 'urge', note ? { note } : {}),
+  supervise: (id: string, level: number, note: string) => act(id, 'supervise', { level, note }),
+  report: (id: string, note: string, to?: string) => act(id, 'report', { note, ...(to ? { to } : {}) }),
+  redo: (id: string, note: string, leadUnitCode?: string) => act(id, 'redo', { note, ...(leadUnitCode ? { leadUnitCode } : {}) }),
+  archive: (id: string) => act(id, 'archive'),
+  /** The caller's full name and phone, for a stated reason (audited; refused to units when confidential). */
+  revealCaller: (id: string, reason: string) =>
+    request<{ name: string | null; phone: string | null }>('POST', `/api/hotline/orders/${enc(id)}/caller/reveal`, { reason }),
   answer: (id: string, answer: string, article?: { id: string; version: number }) =>
     act(id, 'answer', { answer, ...(article ? { article } : {}) }),
   callback: (id: string, body: { isReached: boolean; isResolved?: boolean; satisfaction?: Satisfaction; note?: string }) =>
