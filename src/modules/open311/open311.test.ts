@@ -25,6 +25,10 @@ function validators() {
   };
 }
 
+// Engines first: a test registered before a top-level await lets the runner finish before the
+// suites below are declared (they were silently never run).
+const ENGINES = await engines();
+
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 test('form keys attribute[x] and attribute[x][] become attribute values', () => {
@@ -34,7 +38,7 @@ test('form keys attribute[x] and attribute[x][] become attribute values', () => 
   });
 });
 
-for (const engine of await engines()) {
+for (const engine of ENGINES) {
   describe(`Open311 GeoReport v2 on ${engine}`, { skip: hasSchemas ? false : 'shared Open311 schemas not present' }, () => {
     let t: TestApp;
     let check: ReturnType<typeof validators>;
