@@ -105,8 +105,11 @@ if (hasShared) {
     ['cold-start prior + regression (no neighbours)', { params: { neighbourWeight: 0 } }],
     ['full model, auto-dispatch on the first probability', { confidenceModel: false }],
     ['full model, regression without the catalogue as examples', { catalogueExamples: false }],
+    ['full model, one regression run (no averaging)', { regressionRuns: 1 }],
   ];
   for (const [label, train] of variants) line(label, crossValidate(catalogue, corpus, { folds: 5, seed: 42, train }).summary);
+  line('catalogue names not in jieba’s dictionary', crossValidate(catalogue, corpus, { folds: 5, seed: 42, analyzer: new Analyzer(catalogue, { catalogueDictionary: false }) }).summary);
+  line('duty terms in jieba’s dictionary too', crossValidate(catalogue, corpus, { folds: 5, seed: 42, analyzer: new Analyzer(catalogue, { dutyTerms: true }) }).summary);
   line('multinomial naive Bayes (same features)', naiveBayesCv(corpus));
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { DEMO_DISTRICT_FILE } from '../../org/index.ts';
-import { Analyzer } from './analyzer.ts';
+import { Analyzer, userDictionary } from './analyzer.ts';
 import { catalogueFromDistrictFile } from './catalogue.ts';
 import { specificity } from './commonness.ts';
 import { DispatchModel } from './model.ts';
@@ -61,5 +61,25 @@ describe('the catalogue read by what is particular to each phrase', () => {
     const s = cold.suggest({ text: '网上买的手机用了一个月电池就鼓包了，商家不给退' });
     assert.equal(s.units[0]!.unitCode, 'YX-SJJ');
     assert.ok(!s.units[0]!.explanation.join(' ').includes('危险废物'));
+  });
+});
+
+describe('the catalogue in the segmenter’s user dictionary', () => {
+  test('holds the gazetteer’s and the units’ names; the duty terms only when asked for', () => {
+    const names = userDictionary(catalogue);
+    for (const w of ['沙溪村', '龙潭公路', '金沙工业园', '区城管局']) assert.ok(names.includes(w), w);
+    assert.ok(!names.includes('余泥渣土'));
+    const withDuties = userDictionary(catalogue, { dutyTerms: true });
+    for (const w of ['余泥渣土', '古树名木', '流动摊贩']) assert.ok(withDuties.includes(w), w);
+    // Pieces that hold a function word are fragments of clauses, not terms.
+    assert.ok(!withDuties.some((w) => w.includes('的')));
+  });
+
+  test('a new catalogue builds an analyzer whose segmenter knows its names', () => {
+    const renamed = { ...catalogue, gazetteer: [...catalogue.gazetteer, { streetCode: catalogue.gazetteer[0]!.streetCode, kind: 'place' as const, name: '鹤鸣坊' }] };
+    const a = new Analyzer(renamed);
+    assert.ok(a.userWords.includes('鹤鸣坊'));
+    assert.equal(a.analyze('鹤鸣坊门口的路灯坏了').location.streetCode, catalogue.gazetteer[0]!.streetCode);
+    assert.ok(!new Analyzer(catalogue).userWords.includes('鹤鸣坊'));
   });
 });

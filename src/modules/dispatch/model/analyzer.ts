@@ -95,7 +95,14 @@ export class Analyzer {
   readonly #concepts = new PhraseTrie<string>();
   readonly #streetNames = new Map<string, string>();
 
-  constructor(catalogue: Catalogue) {
+  /** The words added to jieba's dictionary for this catalogue (see userDictionary). */
+  readonly userWords: readonly string[];
+
+  /**
+   * `catalogueDictionary: false` leaves the catalogue's own words out of the segmenter's dictionary
+   * (the lexicon's forms stay); `dutyTerms: true` adds the duty terms too (see userDictionary).
+   */
+  constructor(catalogue: Catalogue, opts: { catalogueDictionary?: boolean; dutyTerms?: boolean } = {}) {
     this.catalogue = catalogue;
     for (const [from, to] of COLLOQUIAL) this.#colloquial.add(from, to);
     for (const [concept, forms] of Object.entries(CONCEPTS)) for (const f of forms) this.#concepts.add(normaliseText(f), concept);
@@ -103,6 +110,9 @@ export class Analyzer {
     const words = new Set<string>();
     for (const forms of Object.values(CONCEPTS)) for (const f of forms) if (f.length >= 2) words.add(f);
     for (const [, g] of PLACE_HEADS) words.add(g);
+    if (opts.catalogueDictionary !== false) for (const w of userDictionary(catalogue, { dutyTerms: opts.dutyTerms })) words.add(w);
+    this.userWords = [...words];
+    // One segmenter per catalogue: a new catalogue (re-imported district) builds a new analyzer.
     this.#segmenter = new Segmenter({ userWords: [...words] });
   }
 
@@ -279,6 +289,42 @@ export class Analyzer {
     });
     return { streetCode, confidence, mentions, explanation };
   }
+}
+
+/** Pieces of a duty or a rule's matter between separators and connectives: 占道经营、流动摊贩与露天烧烤 → 占道经营, 流动摊贩, 露天烧烤. */
+const TERM_BREAK = /[、，,。；;：:()（）\s]|与|及|和|或|等|含/u;
+const DUTY_TERM_MIN = 2;
+const DUTY_TERM_MAX = 6;
+/** A piece holding a function word is a fragment of a clause (可确定的企业, 由员工反映), not a term. */
+const NOT_A_TERM = /的|因|由|即使|任何|担心|之间/u;
+
+/**
+ * The catalogue's words for jieba's user dictionary: the gazetteer's names (communities, roads,
+ * places) with the streets' and units' names, and the duty terms — the short pieces of every duty
+ * and rule (余泥渣土, 流动摊贩, 古树名木) — so that the segmenter keeps them whole. Longer pieces are
+ * clauses, not terms, and are left to the segmenter. The duty terms are off by default: measured
+ * over three 5-fold splits they left top-1 unchanged (0.919) but lowered the cold start from 0.874 to
+ * 0.868 and auto-dispatch coverage from 0.782 to 0.773 (a whole term such as 餐饮店卫生 no longer
+ * meets the request's 餐饮店 and 卫生 in the catalogue match). The names alone change no figure.
+ */
+export function userDictionary(catalogue: Catalogue, opts: { dutyTerms?: boolean } = {}): string[] {
+  const out = new Set<string>();
+  const add = (w: string | null | undefined) => {
+    const x = normaliseText(w ?? '').replace(/\s+/gu, '');
+    if (x.length >= 2) out.add(x);
+  };
+  for (const g of catalogue.gazetteer) add(g.name);
+  for (const u of catalogue.units) {
+    add(u.name);
+    add(u.shortName);
+  }
+  const phrases = [...catalogue.units.flatMap((u) => u.duties), ...catalogue.rules.map((r) => r.matter)];
+  for (const phrase of opts.dutyTerms ? phrases : []) {
+    for (const piece of normaliseText(phrase).split(TERM_BREAK)) {
+      if (piece.length >= DUTY_TERM_MIN && piece.length <= DUTY_TERM_MAX && !STOP_WORDS.has(piece) && !NOT_A_TERM.test(piece)) out.add(piece);
+    }
+  }
+  return [...out];
 }
 
 const ASIDE_CUE = new RegExp(ASIDE_CUES.join('|'), 'u');

@@ -123,7 +123,7 @@ export function summarise(results: CaseResult[], ms: number): Summary {
 export function crossValidate(
   catalogue: Catalogue,
   cases: EvalCase[],
-  opts: { folds?: number; seed?: number; train?: TrainOptionsAll } = {},
+  opts: { folds?: number; seed?: number; train?: TrainOptionsAll; analyzer?: Analyzer } = {},
 ): { summary: Summary; results: CaseResult[] } {
   const k = opts.folds ?? 5;
   const order = [...cases.keys()];
@@ -133,7 +133,7 @@ export function crossValidate(
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const foldOf = new Map(order.map((i, n) => [i, n % k]));
-  const analyzer = new Analyzer(catalogue);
+  const analyzer = opts.analyzer ?? new Analyzer(catalogue);
   const results: CaseResult[] = new Array(cases.length);
   let ms = 0;
   for (let f = 0; f < k; f++) {
