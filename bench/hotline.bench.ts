@@ -1,5 +1,5 @@
 // Work order intake through the HTTP API, against a baseline measured in the same run:
-//   - concurrent clients POST /api/hotline/orders (agent session, Idempotency-Key, caller phone) to a
+//   - concurrent clients (in a worker thread, hotline.load.mjs) POST /api/hotline/orders (agent session, Idempotency-Key, caller phone) to a
 //     real listening server for a fixed time; each order writes its idempotency key, the daily number,
 //     the order, its event, its hash-chained audit row and its outbox event in one transaction;
 //   - pgbench single-row inserts (8 clients) on the same PostgreSQL server;
@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { buildApp, createPlatform, seedPlatform } from '../src/app.ts';
 import { loadConfig } from '../src/platform/config.ts';
@@ -86,53 +87,34 @@ async function loginAgent(url: string): Promise<Record<string, string>> {
   return { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
 }
 
-const PLACES = ['云溪大道', '桂香路', '新市路', '湖畔路', '荔湾街', '金沙大道', '沙溪路', '石岗大道'];
-const MATTERS = ['垃圾桶满溢无人清运', '路边垃圾堆积发臭', '垃圾清运车不按时来', '分类垃圾桶破损'];
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-/** CLIENTS loops creating orders for SECONDS; returns orders/s and latency percentiles. */
+/** CLIENTS loops (in a worker thread) creating orders for SECONDS; returns orders/s and latency percentiles. */
 let runs = 0;
 async function createOrders(url: string) {
   const run = ++runs;
   const headers = await loginAgent(url);
-  const latencies: number[] = [];
-  let failures = 0;
-  let seq = 0;
-  const until = performance.now() + SECONDS * 1000;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const machine0 = machineTicks();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, client) => {
-      while (performance.now() < until) {
-        const i = seq++;
-        const body = {
-          kind: 'complaint',
-          categoryCode: '1002',
-          description: `${PLACES[i % PLACES.length]}${i % 97}号附近${MATTERS[i % MATTERS.length]}`,
-          address: `${PLACES[i % PLACES.length]}${i % 97}号`,
-          caller: { name: '测试', phone: `139${String(10_000_000 + ((i * 7919) % 90_000_000)).padStart(8, '0')}` },
-        };
-        const t0 = performance.now();
-        const res = await fetch(`${url}/api/hotline/orders`, { method: 'POST', headers: { ...headers, 'idempotency-key': `bench-${run}-${client}-${i}` }, body: JSON.stringify(body) });
-        await res.arrayBuffer();
-        if (res.status === 201) latencies.push(performance.now() - t0);
-        else failures += 1;
-      }
-    }),
-  );
+  const worker = new Worker(new URL('./hotline.load.mjs', import.meta.url), { workerData: { url, headers, seconds: SECONDS, clients: CLIENTS, run } });
+  const result = await new Promise<{ latencies: number[]; failures: number; firstFailure: string | null }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const machine1 = machineTicks();
-  latencies.sort((a, b) => a - b);
+  const latencies = result.latencies.sort((a, b) => a - b);
+  if (result.firstFailure) console.log(`  first failure: ${result.firstFailure}`);
   return {
     perSec: latencies.length / elapsed,
     count: latencies.length,
-    failures,
+    failures: result.failures,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    // This process serves and loads at once: its share of one core, and the whole machine's busy share.
+    // Server and load share this process (on two threads): its CPU, and the whole machine's busy share.
     processCpu: (cpu.user + cpu.system) / 1e6 / elapsed,
     machineBusy: machine0 && machine1 ? 1 - (machine1.idle - machine0.idle) / (machine1.total - machine0.total) : NaN,
   };

@@ -95,6 +95,15 @@ export function hashAuditRow(row: Omit<AuditRow, 'hash' | 'chain'>): string {
 }
 
 export async function writeAudit(tx: Tx, entry: AuditEntry): Promise<{ chain: number; seq: number; id: string }> {
+  return (await writeAudits(tx, [entry]))[0]!;
+}
+
+/**
+ * Several audit rows in one go (a batch of changes in one transaction): one lock, one read of the
+ * chain's tail and one INSERT, whatever the number of rows.
+ */
+export async function writeAudits(tx: Tx, entries: AuditEntry[]): Promise<{ chain: number; seq: number; id: string }[]> {
+  if (entries.length === 0) return [];
   let chain = chainOfTx.get(tx);
   if (chain === undefined) {
     chain = randomInt(AUDIT_CHAINS);
@@ -106,35 +115,47 @@ export async function writeAudit(tx: Tx, entry: AuditEntry): Promise<{ chain: nu
     'SELECT seq, hash FROM platform.audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1',
     [chain],
   );
-  const row: Omit<AuditRow, 'hash' | 'chain'> = {
-    seq: (last[0]?.seq ?? 0) + 1,
-    id: uuidv7(),
-    at: entry.at ?? new Date(),
-    actor_kind: entry.actor.kind,
-    actor_id: entry.actor.id ?? null,
-    actor_label: entry.actor.label ?? null,
-    action: entry.action,
-    object_type: entry.objectType ?? null,
-    object_id: entry.objectId ?? null,
-    org_unit_id: entry.orgUnitId ?? null,
-    request_id: entry.requestId ?? null,
-    ip: entry.ip ?? null,
-    // Round-trip through JSON so the hashed value is exactly what jsonb will give back.
-    data: JSON.parse(JSON.stringify(entry.data ?? {})),
-    prev_hash: last[0]?.hash ?? genesisHash(chain),
-  };
-  const hash = hashAuditRow(row);
+  let seq = last[0]?.seq ?? 0;
+  let prevHash = last[0]?.hash ?? genesisHash(chain);
+  const rows: AuditRow[] = entries.map((entry) => {
+    const row: Omit<AuditRow, 'hash' | 'chain'> = {
+      seq: ++seq,
+      id: uuidv7(),
+      at: entry.at ?? new Date(),
+      actor_kind: entry.actor.kind,
+      actor_id: entry.actor.id ?? null,
+      actor_label: entry.actor.label ?? null,
+      action: entry.action,
+      object_type: entry.objectType ?? null,
+      object_id: entry.objectId ?? null,
+      org_unit_id: entry.orgUnitId ?? null,
+      request_id: entry.requestId ?? null,
+      ip: entry.ip ?? null,
+      // Round-trip through JSON so the hashed value is exactly what jsonb will give back.
+      data: JSON.parse(JSON.stringify(entry.data ?? {})),
+      prev_hash: prevHash,
+    };
+    prevHash = hashAuditRow(row);
+    return { ...row, chain: chain!, hash: prevHash };
+  });
+  const params: unknown[] = [];
+  const tuples = rows.map((r) => {
+    const values = [
+      r.chain, r.seq, r.id, r.at, r.actor_kind, r.actor_id, r.actor_label, r.action, r.object_type, r.object_id,
+      r.org_unit_id, r.request_id, r.ip, JSON.stringify(r.data), r.prev_hash, r.hash,
+    ];
+    const first = params.length;
+    params.push(...values);
+    return `(${values.map((_, i) => `$${first + i + 1}`).join(', ')})`;
+  });
   await tx.query(
     `INSERT INTO platform.audit_log
        (chain, seq, id, at, actor_kind, actor_id, actor_label, action, object_type, object_id, org_unit_id,
         request_id, ip, data, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-    [
-      chain, row.seq, row.id, row.at, row.actor_kind, row.actor_id, row.actor_label, row.action, row.object_type,
-      row.object_id, row.org_unit_id, row.request_id, row.ip, JSON.stringify(row.data), row.prev_hash, hash,
-    ],
+     VALUES ${tuples.join(',\n            ')}`,
+    params,
   );
-  return { chain, seq: row.seq, id: row.id };
+  return rows.map((r) => ({ chain: r.chain, seq: r.seq, id: r.id }));
 }
 
 export interface ChainReport {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { buildTestApp, login, type TestApp } from '../../../test/app.ts';
 import { engines } from '../../../test/db.ts';
-import { systemActor } from '../../platform/audit.ts';
+import { systemActor, verifyAuditChain } from '../../platform/audit.ts';
 import { fixedClock } from '../../platform/clock.ts';
 import { uuidv7 } from '../../platform/ids.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
@@ -126,6 +126,35 @@ for (const engine of await engines()) {
       assert.equal(c.number, 'YX26112500001');
       const byNumber = await getWorkOrder(t.platform, c.number);
       assert.equal(byNumber?.id, c.id);
+    });
+
+    test('intakes at once are written together: every order whole, numbered without gaps, its event, outbox row and audit row', async () => {
+      const ctx = { actor: systemActor('intake-burst') };
+      const marker = `同时受理${randomBytes(3).toString('hex')}`;
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          // A keyed submission repeats the content of the first one with its key.
+          const n = i % 2 ? i % 10 : i;
+          return createWorkOrder(t.platform, { channel: 'web', kind: 'complaint', categoryCode: '1002', description: `${marker}：桂香路${n}号垃圾桶满溢`, address: `桂香路${n}号`, ...(i % 2 ? { idempotencyKey: `burst-${marker}-${n}`, idempotencySource: 'burst' } : {}) }, ctx);
+        }),
+      );
+      // Keyed submissions 1, 3, …: keys repeat every ten, so twenty keyed submissions make five orders.
+      const created = results.filter((r) => r.created);
+      assert.equal(created.length, 20 + 5);
+      const numbers = created.map((r) => Number(r.number.slice(-5))).sort((a, b) => a - b);
+      assert.equal(new Set(numbers).size, created.length);
+      const ids = created.map((r) => r.id);
+      const [counts] = await t.platform.db.query<{ orders: number; events: number; outbox: number; audit: number }>(
+        `SELECT (SELECT count(*)::int FROM hotline.work_order WHERE id = ANY($1::uuid[])) AS orders,
+                (SELECT count(*)::int FROM hotline.work_order_event WHERE order_id = ANY($1::uuid[]) AND type = 'created') AS events,
+                (SELECT count(*)::int FROM platform.outbox WHERE topic = 'hotline.work_order.created' AND key = ANY($2::text[])) AS outbox,
+                (SELECT count(*)::int FROM platform.audit_log WHERE action = 'hotline.work_order.create' AND object_id = ANY($2::text[])) AS audit`,
+        [ids, ids],
+      );
+      assert.deepEqual(counts, { orders: 25, events: 25, outbox: 25, audit: 25 });
+      // Replays answer with the order their key made.
+      for (let i = 1; i < 40; i += 2) assert.equal(results[i]!.id, results[i % 10]!.id);
+      assert.equal((await verifyAuditChain(t.platform.db)).ok, true);
     });
 
     test('idempotency: the same key never creates two orders, even when sent at once; another body is refused', async () => {

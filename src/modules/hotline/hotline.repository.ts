@@ -159,32 +159,67 @@ export async function takeDayNumbers(db: Db, day: string, count: number): Promis
   return rows[0]!.last_value;
 }
 
-/** Inserts a new order with its number and its 'created' event (one statement). */
-export async function insertWorkOrder(
-  q: Queryable,
-  o: NewWorkOrder,
-  e: Omit<EventRow, 'data'> & { data: Record<string, unknown> },
-): Promise<void> {
-  await q.query(
-    `WITH o AS (
+/** A new order to insert, its 'created' event and, for a keyed submission, the idempotency claim. */
+export interface NewWorkOrderInsert {
+  order: NewWorkOrder;
+  event: Pick<EventRow, 'id' | 'actor_kind' | 'actor_id' | 'actor_label'> & { data: Record<string, unknown> };
+  claim?: { source: string; key: string; requestHash: string };
+}
+
+/**
+ * Inserts new orders with their 'created' events, in one statement whatever their number. An order
+ * with a claim is inserted only if its idempotency key is new (the first of two equal keys in the
+ * same call wins); the ids of the orders inserted are returned.
+ */
+export async function insertNewWorkOrders(q: Queryable, rows: NewWorkOrderInsert[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const input = rows.map(({ order: o, event: e, claim }) => ({
+    ...o,
+    created_at: o.created_at.toISOString(),
+    event_id: e.id,
+    actor_kind: e.actor_kind,
+    actor_id: e.actor_id,
+    actor_label: e.actor_label,
+    event_data: e.data,
+    idem_source: claim?.source ?? null,
+    idem_key: claim?.key ?? null,
+    request_hash: claim?.requestHash ?? null,
+  }));
+  const inserted = await q.query<{ id: string }>(
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+         id uuid, number text, channel text, kind text, priority text, category_code text, description text, address text,
+         latitude double precision, longitude double precision, street_code text, attributes jsonb, attachment_ids jsonb,
+         caller_name_enc text, caller_phone_enc text, caller_phone_hash text, citizen_account_id uuid, is_confidential boolean,
+         time_limit_days integer, suggestion jsonb, split_from uuid, redo_of uuid, created_by text, created_at timestamptz,
+         event_id uuid, actor_kind text, actor_id text, actor_label text, event_data jsonb,
+         idem_source text, idem_key text, request_hash text)),
+     claimed AS (
+       INSERT INTO hotline.idempotency_key (source, key, order_id, request_hash, created_at)
+       SELECT idem_source, idem_key, id, request_hash, created_at FROM input WHERE idem_key IS NOT NULL
+       ON CONFLICT (source, key) DO NOTHING
+       RETURNING order_id),
+     fresh AS (SELECT * FROM input WHERE idem_key IS NULL OR id IN (SELECT order_id FROM claimed)),
+     o AS (
        INSERT INTO hotline.work_order (id, number, channel, kind, priority, category_code, description, address, latitude,
          longitude, street_code, attributes, attachment_ids, caller_name_enc, caller_phone_enc, caller_phone_hash,
          citizen_account_id, is_confidential, status, time_limit_days, suggestion, split_from, redo_of, created_by,
          created_at, updated_at)
-       VALUES ($1, $30, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'created', $18, $19, $20,
-               $21, $22, $23, $23)
-       RETURNING id, number)
-     INSERT INTO hotline.work_order_event (id, order_id, at, type, from_status, to_status, actor_kind, actor_id, actor_label, unit_code, data)
-     SELECT $24, o.id, $23, $25, NULL, 'created', $26, $27, $28, NULL, $29::jsonb || jsonb_build_object('number', o.number)
-       FROM o`,
-    [
-      o.id, o.channel, o.kind, o.priority, o.category_code, o.description, o.address, o.latitude, o.longitude,
-      o.street_code, JSON.stringify(o.attributes), JSON.stringify(o.attachment_ids), o.caller_name_enc, o.caller_phone_enc,
-      o.caller_phone_hash, o.citizen_account_id, o.is_confidential, o.time_limit_days,
-      o.suggestion === null ? null : JSON.stringify(o.suggestion), o.split_from, o.redo_of, o.created_by, o.created_at,
-      e.id, e.type, e.actor_kind, e.actor_id, e.actor_label, JSON.stringify(e.data), o.number,
-    ],
+       SELECT id, number, channel, kind, priority, category_code, description, address, latitude, longitude, street_code,
+              coalesce(attributes, '{}'::jsonb), coalesce(attachment_ids, '[]'::jsonb), caller_name_enc, caller_phone_enc,
+              caller_phone_hash, citizen_account_id, is_confidential, 'created', time_limit_days, suggestion, split_from,
+              redo_of, created_by, created_at, created_at
+         FROM fresh
+       RETURNING id),
+     e AS (
+       INSERT INTO hotline.work_order_event (id, order_id, at, type, from_status, to_status, actor_kind, actor_id, actor_label, unit_code, data)
+       SELECT event_id, id, created_at, 'created', NULL, 'created', actor_kind, actor_id, actor_label, NULL,
+              coalesce(event_data, '{}'::jsonb) || jsonb_build_object('number', number)
+         FROM fresh)
+     SELECT id FROM o`,
+    [JSON.stringify(input)],
   );
+  return new Set(inserted.map((r) => r.id));
 }
 
 export async function updateWorkOrder(q: Queryable, id: string, patch: WorkOrderPatch): Promise<void> {
@@ -312,22 +347,25 @@ export const closedOrdersForRepeat = (q: Queryable, opts: { since: Date; phoneHa
 
 // ---------------------------------------------------------------- idempotency
 
-export async function claimIdempotencyKey(
+/** The orders earlier submissions with these (source, key) pairs created. */
+export async function findIdempotencyKeys(
   q: Queryable,
-  k: { source: string; key: string; orderId: string; requestHash: string; now: Date },
-): Promise<{ isClaimed: true } | { isClaimed: false; orderId: string; requestHash: string }> {
-  const inserted = await q.query(
-    `INSERT INTO hotline.idempotency_key (source, key, order_id, request_hash, created_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (source, key) DO NOTHING RETURNING order_id`,
-    [k.source, k.key, k.orderId, k.requestHash, k.now],
+  pairs: { source: string; key: string }[],
+): Promise<Map<string, { orderId: string; requestHash: string }>> {
+  const found = new Map<string, { orderId: string; requestHash: string }>();
+  if (pairs.length === 0) return found;
+  const rows = await q.query<{ source: string; key: string; order_id: string; request_hash: string }>(
+    `SELECT k.source, k.key, k.order_id, k.request_hash
+       FROM hotline.idempotency_key k
+       JOIN unnest($1::text[], $2::text[]) AS p(source, key) ON p.source = k.source AND p.key = k.key`,
+    [pairs.map((p) => p.source), pairs.map((p) => p.key)],
   );
-  if (inserted.length === 1) return { isClaimed: true };
-  const existing = await q.query<{ order_id: string; request_hash: string }>(
-    'SELECT order_id, request_hash FROM hotline.idempotency_key WHERE source = $1 AND key = $2',
-    [k.source, k.key],
-  );
-  return { isClaimed: false, orderId: existing[0]!.order_id, requestHash: existing[0]!.request_hash };
+  for (const r of rows) found.set(idempotencyId(r.source, r.key), { orderId: r.order_id, requestHash: r.request_hash });
+  return found;
 }
+
+/** One string for a (source, key) pair, for maps. */
+export const idempotencyId = (source: string, key: string) => `${source}\u0000${key}`;
 
 // ---------------------------------------------------------------- assignments
 

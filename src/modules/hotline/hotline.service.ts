@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, writeAudit, type Actor } from '../../platform/audit.ts';
+import { canonicalJson, writeAudit, writeAudits, type Actor } from '../../platform/audit.ts';
 import { canActOn } from '../../platform/auth/roles.ts';
 import { isPhoneNumber, normalisePhone } from '../../platform/crypto/pii.ts';
 import type { Tx } from '../../platform/db.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { uuidv7 } from '../../platform/ids.ts';
-import { emit } from '../../platform/jobs/outbox.ts';
+import { groupCommit } from '../../platform/group-commit.ts';
+import { emit, emitMany } from '../../platform/jobs/outbox.ts';
 import type { Platform } from '../../platform/module.ts';
 import { assertValid } from '../../platform/validate.ts';
 import { casesViews, storeAttachment } from '../cases/index.ts';
@@ -201,79 +202,129 @@ async function takeOrderNumbers(platform: Platform, now: Date, count: number): P
   return Array.from({ length: count }, (_, i) => `${prefix}${yymmdd}${String(last - count + 1 + i).padStart(5, '0')}`);
 }
 
-/** Writes a new order, its 'created' event, its outbox event and its audit row, in `tx`. */
-async function insertNewOrder(
-  platform: Platform,
-  tx: Tx,
-  o: {
-    id: string;
-    number: string;
-    channel: string;
-    prepared: PreparedIntake;
-    caller: CallerData;
-    citizenAccountId: string | null;
-    suggestion: DispatchSuggestion | null;
-    isAutoDispatch: boolean;
-    splitFrom?: string;
-  },
-  ctx: Ctx,
-  now: Date,
-): Promise<string> {
-  const p = o.prepared;
-  const data = {
+/** A new order, ready to write: everything is checked and computed; only its number is still to take. */
+interface NewOrder {
+  id: string;
+  channel: string;
+  prepared: PreparedIntake;
+  caller: CallerData;
+  citizenAccountId: string | null;
+  suggestion: DispatchSuggestion | null;
+  isAutoDispatch: boolean;
+  splitFrom?: string;
+  /** For a keyed submission: written only if the key is new. */
+  claim?: { source: string; key: string; requestHash: string };
+  ctx: Ctx;
+  now: Date;
+}
+
+/**
+ * Writes new orders, their 'created' events, outbox events and audit rows, in `tx`, with the numbers
+ * given (one per order, in order). Returns the ids written: an order whose idempotency key another
+ * submission claimed first is not.
+ */
+async function insertNewOrders(tx: Tx, orders: NewOrder[], numbers: string[]): Promise<Set<string>> {
+  const dataOf = (o: NewOrder) => ({
     channel: o.channel,
-    kind: p.kind,
-    categoryCode: p.categoryCode,
-    streetCode: p.streetCode,
+    kind: o.prepared.kind,
+    categoryCode: o.prepared.categoryCode,
+    streetCode: o.prepared.streetCode,
     isAutoDispatch: o.isAutoDispatch,
     ...(o.splitFrom ? { splitFrom: o.splitFrom } : {}),
-  };
-  await emit(tx, { topic: topicOf('create'), key: o.id, at: now, payload: { orderId: o.id, ...data } });
-  const number = o.number;
-  await repo.insertWorkOrder(
+  });
+  const written = await repo.insertNewWorkOrders(
     tx,
-    {
-      id: o.id,
-      number,
-      channel: o.channel,
-      kind: p.kind,
-      priority: p.priority,
-      category_code: p.categoryCode,
-      description: p.description,
-      address: p.address,
-      latitude: p.latitude,
-      longitude: p.longitude,
-      street_code: p.streetCode,
-      attributes: p.attributes,
-      attachment_ids: p.attachmentIds,
-      caller_name_enc: o.caller.nameEnc,
-      caller_phone_enc: o.caller.phoneEnc,
-      caller_phone_hash: o.caller.phoneHash,
-      citizen_account_id: o.citizenAccountId,
-      is_confidential: o.caller.isConfidential,
-      time_limit_days: p.timeLimitDays,
-      suggestion: o.suggestion,
-      split_from: o.splitFrom ?? null,
-      redo_of: null,
-      created_by: actorLabel(ctx.actor),
-      created_at: now,
-    },
-    {
-      id: uuidv7(),
-      order_id: o.id,
-      at: now,
-      type: 'created',
-      from_status: null,
-      to_status: 'created',
-      actor_kind: ctx.actor.kind,
-      actor_id: ctx.actor.id ?? null,
-      actor_label: ctx.actor.label ?? null,
-      unit_code: null,
-      data,
-    },
+    orders.map((o, i) => {
+      const p = o.prepared;
+      return {
+        order: {
+          id: o.id,
+          number: numbers[i]!,
+          channel: o.channel,
+          kind: p.kind,
+          priority: p.priority,
+          category_code: p.categoryCode,
+          description: p.description,
+          address: p.address,
+          latitude: p.latitude,
+          longitude: p.longitude,
+          street_code: p.streetCode,
+          attributes: p.attributes,
+          attachment_ids: p.attachmentIds,
+          caller_name_enc: o.caller.nameEnc,
+          caller_phone_enc: o.caller.phoneEnc,
+          caller_phone_hash: o.caller.phoneHash,
+          citizen_account_id: o.citizenAccountId,
+          is_confidential: o.caller.isConfidential,
+          time_limit_days: p.timeLimitDays,
+          suggestion: o.suggestion,
+          split_from: o.splitFrom ?? null,
+          redo_of: null,
+          created_by: actorLabel(o.ctx.actor),
+          created_at: o.now,
+        },
+        event: { id: uuidv7(), actor_kind: o.ctx.actor.kind, actor_id: o.ctx.actor.id ?? null, actor_label: o.ctx.actor.label ?? null, data: dataOf(o) },
+        ...(o.claim ? { claim: o.claim } : {}),
+      };
+    }),
   );
-  await writeAudit(tx, { ...ctx, action: 'hotline.work_order.create', objectType: 'work_order', objectId: o.id, at: now, data: { number, ...data } });
-  return number;
+  const fresh = orders.map((o, i) => ({ o, number: numbers[i]! })).filter(({ o }) => written.has(o.id));
+  await emitMany(tx, fresh.map(({ o }) => ({ topic: topicOf('create'), key: o.id, at: o.now, payload: { orderId: o.id, ...dataOf(o) } })));
+  // Last: the audit chain's lock is held from here to the commit.
+  await writeAudits(
+    tx,
+    fresh.map(({ o, number }) => ({ ...o.ctx, action: 'hotline.work_order.create', objectType: 'work_order', objectId: o.id, at: o.now, data: { number, ...dataOf(o) } })),
+  );
+  return written;
+}
+
+type Written = { created: true; number: string } | { created: false; orderId: string; requestHash: string };
+
+/**
+ * One batch of intakes (group commit): numbers for all in one statement, then one transaction for
+ * all. A submission whose key was claimed meanwhile answers with the order that claim created.
+ */
+async function writeIntakeBatch(platform: Platform, orders: NewOrder[]): Promise<Written[]> {
+  const numbers: string[] = [];
+  // Numbers run per local day; a batch almost always falls on one.
+  for (let i = 0; i < orders.length; ) {
+    const day = localDate(orders[i]!.now);
+    let j = i;
+    while (j < orders.length && localDate(orders[j]!.now) === day) j += 1;
+    numbers.push(...(await takeOrderNumbers(platform, orders[i]!.now, j - i)));
+    i = j;
+  }
+  const written = await platform.db.tx((tx) => insertNewOrders(tx, orders, numbers));
+  const lost = orders.filter((o) => !written.has(o.id));
+  const claims = await repo.findIdempotencyKeys(platform.db, lost.map((o) => o.claim!));
+  return orders.map((o, i) => {
+    if (written.has(o.id)) return { created: true, number: numbers[i]! };
+    const claim = claims.get(repo.idempotencyId(o.claim!.source, o.claim!.key));
+    if (!claim) throw new Error(`idempotency key of order ${o.id} neither written nor found`);
+    return { created: false, ...claim };
+  });
+}
+
+interface IntakeBatchers {
+  write: (order: NewOrder) => Promise<Written>;
+  seen: (pair: { source: string; key: string }) => Promise<{ orderId: string; requestHash: string } | null>;
+}
+const batchersOf = new WeakMap<Platform, IntakeBatchers>();
+
+/** The platform's intake group commits: one for writing new orders, one for looking up their keys. */
+function intakeBatchers(platform: Platform): IntakeBatchers {
+  let b = batchersOf.get(platform);
+  if (!b) {
+    b = {
+      write: groupCommit((orders: NewOrder[]) => writeIntakeBatch(platform, orders), { maxBatch: 32, concurrency: 2 }),
+      seen: groupCommit(async (pairs: { source: string; key: string }[]) => {
+        const found = await repo.findIdempotencyKeys(platform.db, pairs);
+        return pairs.map((p) => found.get(repo.idempotencyId(p.source, p.key)) ?? null);
+      }, { maxBatch: 64, concurrency: 2 }),
+    };
+    batchersOf.set(platform, b);
+  }
+  return b;
 }
 
 /**
@@ -281,12 +332,14 @@ async function insertNewOrder(
  * source returns the order it first created (created: false); the same key with other content is
  * refused. When the dispatch advisor is sure (autoDispatch) and no hotline agent is creating the
  * order, a job dispatches it; the job is driven from the outbox, so a crash cannot lose it.
+ * Concurrent intakes are written together (group commit): under load one transaction carries many.
  */
 export async function createWorkOrder(platform: Platform, input: CreateWorkOrderInput, ctx: Ctx): Promise<CreatedWorkOrder> {
   const valid = assertValid(CreateWorkOrderInput, input, 'WORK_ORDER_INVALID', 'work order');
   const { idempotencyKey, idempotencySource, ...content } = valid;
   const source = idempotencySource ?? (ctx.actor.id ? `${ctx.actor.kind}:${ctx.actor.id}` : `${ctx.actor.kind}:${valid.channel}`);
   const requestHash = createHash('sha256').update(canonicalJson(content)).digest('hex');
+  const batchers = intakeBatchers(platform);
   const existingFor = async (orderId: string, hash: string): Promise<CreatedWorkOrder> => {
     if (hash !== requestHash) {
       throw conflict('IDEMPOTENCY_KEY_REUSED', '该幂等键已用于另一份不同的诉求 (this Idempotency-Key was used for a different request)');
@@ -294,12 +347,10 @@ export async function createWorkOrder(platform: Platform, input: CreateWorkOrder
     const row = await repo.findWorkOrder(platform.db, orderId);
     return { id: row!.id, number: row!.number, status: row!.status, created: false };
   };
+  // A replay answers with its order before anything is checked again (its photos are taken, say).
   if (idempotencyKey) {
-    const seen = await platform.db.query<{ order_id: string; request_hash: string }>(
-      'SELECT order_id, request_hash FROM hotline.idempotency_key WHERE source = $1 AND key = $2',
-      [source, idempotencyKey],
-    );
-    if (seen[0]) return existingFor(seen[0].order_id, seen[0].request_hash);
+    const seen = await batchers.seen({ source, key: idempotencyKey });
+    if (seen) return existingFor(seen.orderId, seen.requestHash);
   }
 
   const prepared = await prepareIntake(platform, content, ctx.principal?.userId ?? null);
@@ -315,18 +366,20 @@ export async function createWorkOrder(platform: Platform, input: CreateWorkOrder
   const citizenAccountId = ctx.principal && ctx.principal.userKind !== 'staff' && ctx.principal.via === 'session' ? ctx.principal.userId : null;
 
   const id = uuidv7();
-  const now = platform.clock.now();
-  const number = (await takeOrderNumbers(platform, now, 1))[0]!;
-  const outcome = await platform.db.tx(async (tx) => {
-    if (idempotencyKey) {
-      const claim = await repo.claimIdempotencyKey(tx, { source, key: idempotencyKey, orderId: id, requestHash, now });
-      if (!claim.isClaimed) return claim;
-    }
-    await insertNewOrder(platform, tx, { id, number, channel: valid.channel, prepared, caller, citizenAccountId, suggestion, isAutoDispatch }, ctx, now);
-    return { isClaimed: true as const, number };
+  const written = await batchers.write({
+    id,
+    channel: valid.channel,
+    prepared,
+    caller,
+    citizenAccountId,
+    suggestion,
+    isAutoDispatch,
+    ...(idempotencyKey ? { claim: { source, key: idempotencyKey, requestHash } } : {}),
+    ctx,
+    now: platform.clock.now(),
   });
-  if (!outcome.isClaimed) return existingFor(outcome.orderId, outcome.requestHash);
-  return { id, number: outcome.number, status: 'created', created: true };
+  if (!written.created) return existingFor(written.orderId, written.requestHash);
+  return { id, number: written.number, status: 'created', created: true };
 }
 
 // ---------------------------------------------------------------- the transition engine
@@ -745,11 +798,12 @@ export async function splitWorkOrder(platform: Platform, id: string, body: Split
   await runAction(platform, id, 'split', ctx, async ({ tx, order, now }) => {
     await leaveHandling(tx, order, now, calendar, ctx, true);
     const caller = { nameEnc: order.caller_name_enc, phoneEnc: order.caller_phone_enc, phoneHash: order.caller_phone_hash, isConfidential: order.is_confidential };
-    for (const [i, prepared] of parts.entries()) {
-      const childId = uuidv7();
-      const number = await insertNewOrder(platform, tx, { id: childId, number: numbers[i]!, channel: order.channel, prepared, caller, citizenAccountId: order.citizen_account_id, suggestion: null, isAutoDispatch: false, splitFrom: order.id }, ctx, now);
-      children.push({ id: childId, number });
-    }
+    const news: NewOrder[] = parts.map((prepared) => ({
+      id: uuidv7(), channel: order.channel, prepared, caller, citizenAccountId: order.citizen_account_id,
+      suggestion: null, isAutoDispatch: false, splitFrom: order.id, ctx, now,
+    }));
+    await insertNewOrders(tx, news, numbers);
+    children.push(...news.map((n, i) => ({ id: n.id, number: numbers[i]! })));
     return {
       patch: { closed_at: now, paused_at: null, status_before_return: null },
       data: { into: children, note: body.note ?? null },

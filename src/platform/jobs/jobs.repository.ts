@@ -212,15 +212,22 @@ export interface OutboxRow {
 
 const OUTBOX_COLUMNS = `id, topic, key, payload, created_at AS "createdAt", relayed_at AS "relayedAt", deliveries`;
 
+/** Inserts outbox rows in one statement; their ids in the order given. */
 export async function insertOutbox(
   tx: Tx,
-  e: { topic: string; key: string | null; payload: unknown; createdAt: Date },
-): Promise<number> {
+  events: { topic: string; key: string | null; payload: unknown; createdAt: Date }[],
+): Promise<number[]> {
+  // WITH ORDINALITY keeps the given order: ids follow the input, and so does relaying.
   const rows = await tx.query<{ id: number }>(
-    `INSERT INTO platform.outbox (topic, key, payload, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [e.topic, e.key, JSON.stringify(e.payload), e.createdAt],
+    `INSERT INTO platform.outbox (topic, key, payload, created_at)
+     SELECT e.topic, e.key, e.payload, e.created_at
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e0, n),
+            jsonb_to_record(x.e0) AS e(topic text, key text, payload jsonb, created_at timestamptz)
+      ORDER BY x.n
+     RETURNING id`,
+    [JSON.stringify(events.map((e) => ({ topic: e.topic, key: e.key, payload: e.payload, created_at: e.createdAt.toISOString() })))],
   );
-  return rows[0]!.id;
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 /** Locks the oldest unrelayed rows; rows another relay holds are skipped. */

@@ -28,18 +28,27 @@ export async function emit(
   tx: Tx,
   event: { topic: string; key?: string; payload: object; at?: Date },
 ): Promise<number> {
-  if (!TOPIC.test(event.topic)) {
-    throw new AppError('OUTBOX_TOPIC_INVALID', `Event topic "${event.topic}" must look like module.object.verb_past`);
+  return (await emitMany(tx, [event]))[0]!;
+}
+
+/** Several events in one INSERT (a batch of changes in one transaction); their ids, in order. */
+export async function emitMany(
+  tx: Tx,
+  events: { topic: string; key?: string; payload: object; at?: Date }[],
+): Promise<number[]> {
+  for (const event of events) {
+    if (!TOPIC.test(event.topic)) {
+      throw new AppError('OUTBOX_TOPIC_INVALID', `Event topic "${event.topic}" must look like module.object.verb_past`);
+    }
+    if (event.payload === null || typeof event.payload !== 'object' || Array.isArray(event.payload)) {
+      throw new AppError('OUTBOX_PAYLOAD_INVALID', `The payload of event ${event.topic} must be a JSON object`);
+    }
   }
-  if (event.payload === null || typeof event.payload !== 'object' || Array.isArray(event.payload)) {
-    throw new AppError('OUTBOX_PAYLOAD_INVALID', `The payload of event ${event.topic} must be a JSON object`);
-  }
-  return repo.insertOutbox(tx, {
-    topic: event.topic,
-    key: event.key ?? null,
-    payload: event.payload,
-    createdAt: event.at ?? new Date(),
-  });
+  if (events.length === 0) return [];
+  return repo.insertOutbox(
+    tx,
+    events.map((event) => ({ topic: event.topic, key: event.key ?? null, payload: event.payload, createdAt: event.at ?? new Date() })),
+  );
 }
 
 /** 'hotline.*' matches 'hotline.work_order.dispatched'; '*.work_order.*' matches any module's work orders. */
