@@ -116,7 +116,7 @@ export const DEFAULT_PARAMS: ModelParams = {
 
 const LR_OPTIONS: Partial<TrainOptions> = { epochs: 8, learningRate: 0.5, l2: 0.003 };
 const REGRESSION_RUNS = 3;
-const BAGGING_MAX_EXAMPLES = 20_000;
+const BAGGING_MAX_EXAMPLES = 5_000;
 /** Without a location the street class cannot be acted on: its prior is halved. */
 const UNLOCATED_STREET_FACTOR = 0.5;
 const NEIGHBOUR_FLOOR = 0.05;
