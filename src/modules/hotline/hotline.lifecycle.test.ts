@@ -150,13 +150,8 @@ for (const engine of await engines()) {
       assert.ok(!lookup.body.includes('13800000001') && !lookup.body.includes('张三'), 'no personal data in the progress view');
       assert.ok(lookup.json().timeline.length >= 5);
 
-      // Callback: unresolved and unsatisfied → closing needs a reason → redo instead.
+      // Callback: unresolved and unsatisfied → the order reopens by itself as a redo to the same unit.
       o = await act(agent, id, 'callback', { isReached: true, isResolved: false, satisfaction: 'unsatisfied', note: '仍在十点后跳舞' });
-      assert.equal(o.status, 'callback');
-      const refused = await call(agent, 'POST', `/api/hotline/orders/${id}/close`, {});
-      assert.equal(refused.statusCode, 400);
-      assert.equal(refused.json().code, 'WORK_ORDER_CLOSE_REASON_REQUIRED');
-      o = await act(agent, id, 'redo', { note: '市民反映问题依旧' });
       assert.equal(o.status, 'dispatched');
       assert.equal(o.redoCount, 1);
       assert.equal(o.leadUnitCode, 'YX-GAJ');
@@ -242,7 +237,7 @@ for (const engine of await engines()) {
       o = await act(agent, id, 'urge', {});
       o = await act(swj, id, 'reply', { reply: '已疏通排水管并更换井盖' });
       o = await act(agent, id, 'callback', { isReached: true, isResolved: true, satisfaction: 'unsatisfied', note: '疏通慢' });
-      o = await act(agent, id, 'redo', { note: '市民对处理时效不满意，请回访说明' });
+      assert.equal(o.status, 'dispatched', 'resolved but unsatisfied is redone too');
       o = await act(swj, id, 'sign');
       o = await act(swj, id, 'start');
       o = await act(swj, id, 'reply', { reply: '已向市民说明并道歉，建立巡查机制' });

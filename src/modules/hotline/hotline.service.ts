@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, writeAudit, writeAudits, type Actor } from '../../platform/audit.ts';
+import { canonicalJson, systemActor, writeAudit, writeAudits, type Actor } from '../../platform/audit.ts';
 import { canActOn } from '../../platform/auth/roles.ts';
 import { isPhoneNumber, normalisePhone } from '../../platform/crypto/pii.ts';
 import type { Tx } from '../../platform/db.ts';
@@ -853,9 +853,20 @@ export async function answerWorkOrder(platform: Platform, id: string, body: Answ
 const isUnsatisfactory = (o: Pick<WorkOrderRow, 'is_callback_reached' | 'is_resolved' | 'satisfaction'>) =>
   o.is_callback_reached === true && (o.is_resolved === false || o.satisfaction === 'unsatisfied');
 
-/** 回访: resolved or not × 满意/基本满意/不满意; an unreached caller is recorded as such. */
-export const callbackWorkOrder = (platform: Platform, id: string, body: CallbackBody, ctx: Ctx) =>
-  runAction(platform, id, 'callback', ctx, async ({ now }) => {
+/**
+ * Times an order is redone by itself after an unresolved or unsatisfied callback. After that the
+ * hotline centre decides: redo once more, or close with a stated reason (some matters cannot be
+ * settled to the caller's wish, and the order must not circle for ever).
+ */
+export const AUTO_REDO_LIMIT = 2;
+
+/**
+ * 回访: resolved or not × 满意/基本满意/不满意; an unreached caller is recorded as such. An unresolved
+ * or unsatisfied callback reopens the order as a redo (重办) to the same unit, up to AUTO_REDO_LIMIT
+ * times, as the system, right after the callback is recorded.
+ */
+export async function callbackWorkOrder(platform: Platform, id: string, body: CallbackBody, ctx: Ctx) {
+  const order = await runAction(platform, id, 'callback', ctx, async ({ now }) => {
     if (body.isReached && (body.isResolved === undefined || body.satisfaction === undefined)) {
       throw badRequest('WORK_ORDER_CALLBACK_RESULT_REQUIRED', '回访接通时须记录是否解决和满意度 (a reached callback records isResolved and satisfaction)');
     }
@@ -868,6 +879,15 @@ export const callbackWorkOrder = (platform: Platform, id: string, body: Callback
       outbox: result,
     };
   });
+  if (!isUnsatisfactory(order) || order.redo_count >= AUTO_REDO_LIMIT) return order;
+  const why = order.is_resolved === false ? '未解决' : '不满意';
+  return redoWorkOrder(
+    platform,
+    order.id,
+    { note: `回访${why}，自动重办 (callback ${order.is_resolved === false ? 'unresolved' : 'unsatisfied'}: redone automatically)` },
+    { ...ctx, actor: systemActor('hotline-auto-redo'), principal: undefined },
+  );
+}
 
 /** 重办: after an unresolved or unsatisfied callback, back to a unit (the same by default) with fresh deadlines. */
 export async function redoWorkOrder(platform: Platform, id: string, body: { note: string; leadUnitCode?: string }, ctx: Ctx) {

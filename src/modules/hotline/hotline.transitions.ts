@@ -73,7 +73,7 @@ export const TRANSITIONS = {
   transfer: { from: ['created', 'returned'], to: 'transferred', by: ['centre'], event: 'transferred', label: '转警/急救' },
   answer: { from: ['created'], to: 'closed', by: ['centre'], event: 'answered', label: '直接答复办结' },
   callback: { from: ['replied'], to: 'callback', by: ['centre'], event: 'called_back', label: '回访' },
-  redo: { from: ['callback'], to: 'dispatched', by: ['centre'], event: 'redone', label: '重办' },
+  redo: { from: ['callback'], to: 'dispatched', by: ['centre', 'system'], event: 'redone', label: '重办' },
   close: { from: ['callback'], to: 'closed', by: ['centre'], event: 'closed', label: '办结' },
   archive: { from: ['closed', 'merged', 'split', 'transferred'], to: 'archived', by: ['centre', 'system'], event: 'archived', label: '归档' },
   rate: { from: ['closed', 'archived'], to: 'same', by: ['citizen'], event: 'rated', label: '评价' },
