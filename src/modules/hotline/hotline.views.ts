@@ -281,8 +281,11 @@ export interface WorkOrderFilter {
 const OPEN_STATUSES: Status[] = ['created', 'dispatched', 'signed', 'in_progress', 'returned', 'replied', 'callback'];
 const CLOSED_STATUSES: Status[] = ['closed', 'archived', 'merged', 'split', 'transferred'];
 
-/** For other modules (Open311): orders matching the filter, newest first, caller masked. */
-export async function listWorkOrders(platform: Platform, filter: WorkOrderFilter): Promise<WorkOrderSummary[]> {
+/** For other modules (Open311): orders matching the filter, newest first, caller masked, with their coordinates. */
+export async function listWorkOrders(
+  platform: Platform,
+  filter: WorkOrderFilter,
+): Promise<(WorkOrderSummary & { latitude: number | null; longitude: number | null })[]> {
   const { rows } = await repo.listWorkOrderRows(platform.db, {
     ids: filter.ids,
     numbers: filter.numbers?.map((n) => n.toUpperCase()),
@@ -292,7 +295,8 @@ export async function listWorkOrders(platform: Platform, filter: WorkOrderFilter
     to: filter.to,
     limit: Math.min(Math.max(1, Math.trunc(filter.limit)), 1000),
   });
-  return toSummaries(platform, rows, 'centre');
+  const summaries = await toSummaries(platform, rows, 'centre');
+  return summaries.map((o, i) => ({ ...o, latitude: rows[i]!.latitude, longitude: rows[i]!.longitude }));
 }
 
 /** The staff search: the centre sees every order, a handling unit the orders assigned to its subtree. */

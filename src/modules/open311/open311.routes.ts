@@ -15,6 +15,7 @@ import {
   revokeApiClient,
   serviceDefinition,
   submitRequest,
+  Open311Error,
   type SubmitFields,
 } from './open311.service.ts';
 
@@ -35,6 +36,41 @@ const Request = Type.Object({
   requested_datetime: Type.String(), updated_datetime: Nullable(Type.String()), expected_datetime: Nullable(Type.String()), address: Nullable(Type.String()),
   address_id: Nullable(Type.String()), zipcode: Nullable(Type.String()), lat: Nullable(Type.Number()), long: Nullable(Type.Number()), media_url: Nullable(Type.String()),
 });
+
+const Text = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
+const Coordinate = Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Number()]));
+/**
+ * The GeoReport v2 submission fields, form-encoded (every value text) or JSON. Types and sizes are
+ * checked here so that nothing malformed reaches the service; what the fields mean (a location,
+ * a known service, attribute values, the media_url) is the service's to check, with its own codes.
+ */
+const SubmitBody = Type.Object(
+  {
+    api_key: Text(200), jurisdiction_id: Text(100), service_code: Text(64),
+    lat: Coordinate, long: Coordinate, address_string: Text(300), address_id: Text(100),
+    email: Text(254), device_id: Text(200), account_id: Text(200), first_name: Text(25), last_name: Text(25), phone: Text(20),
+    description: Text(8000),
+    // No size here: an over-long link gets OPEN311_MEDIA_URL_INVALID from the service (the body limit bounds it).
+    media_url: Type.Optional(Type.String()),
+    attribute: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 })]))),
+  },
+  { additionalProperties: false },
+);
+
+const Discovery = Type.Object({
+  changeset: Type.String(), contact: Type.String(), key_service: Type.String(),
+  endpoints: Type.Array(Type.Object({ specification: Type.String(), url: Type.String(), changeset: Type.String(), type: Type.String(), formats: Type.Array(Type.String()) })),
+});
+
+/** A schema failure in words a client can act on: the field and what is wrong with it. */
+function describeValidation(err: FastifyError): string {
+  const first = err.validation?.[0];
+  if (!first) return err.message;
+  const params = first.params as { additionalProperty?: string };
+  if (params.additionalProperty) return `unknown field ${params.additionalProperty}`;
+  const field = first.instancePath.replace(/^\//, '').replace(/\//g, '.') || (err.validationContext ?? 'request');
+  return `${field} ${first.message ?? 'is invalid'}`;
+}
 
 /** `attribute[code]=v` and `attribute[code][]=v` form keys into { attribute: { code: v | v[] } }. */
 export function parseForm(body: string): SubmitFields {
@@ -57,16 +93,36 @@ export function open311Routes(app: App, platform: Platform) {
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
         done(null, parseForm(body as string));
       });
+      // The GeoReport error list carries only the HTTP status and a description; the stable code
+      // (docs/error-codes.md) goes in the X-Error-Code header and the log.
       scope.setErrorHandler((err: FastifyError | AppError, req, reply) => {
-        const status = err instanceof AppError ? err.status : (err as FastifyError).validation ? 400 : ((err as FastifyError).statusCode ?? 500);
-        if (status >= 500) req.log.error({ err }, 'open311 error');
-        const description = status >= 500 ? 'internal error' : err.message;
-        return reply.status(status >= 500 ? 500 : status).send([{ code: status, description }]);
+        const isValidation = !(err instanceof AppError) && !!(err as FastifyError).validation;
+        const status = err instanceof AppError ? err.status : isValidation ? 400 : ((err as FastifyError).statusCode ?? 500);
+        if (status >= 500) {
+          req.log.error({ err }, 'open311 error');
+          return reply.status(500).header('x-error-code', 'INTERNAL').send([{ code: 500, description: 'internal error' }]);
+        }
+        // Fastify's own refusals (malformed JSON, an unsupported content type, an oversized body).
+        const code = err instanceof AppError ? err.code : isValidation ? 'OPEN311_FIELD_INVALID' : 'OPEN311_REQUEST_MALFORMED';
+        req.log.info({ code, status }, 'open311 request refused');
+        const description = isValidation
+          ? describeValidation(err as FastifyError)
+          : status === 415 ? 'send the fields form-encoded (application/x-www-form-urlencoded) or as JSON (application/json)' : err.message;
+        return reply.status(status).header('x-error-code', code).send([{ code: status, description }]);
+      });
+      const noResource = (method: string, url: string) =>
+        new Open311Error(404, 'OPEN311_NOT_FOUND', `no GeoReport v2 resource at ${method} ${url.split('?')[0]} (only .json is offered)`);
+      scope.setNotFoundHandler((req, reply) => {
+        reply.status(404).header('x-error-code', 'OPEN311_NOT_FOUND').send([{ code: 404, description: noResource(req.method, req.url).message }]);
+      });
+      // The web app answers every other GET path with its page; under /open311/v2 an unknown path is an API 404.
+      scope.get('/*', { config: { scope: 'public', audit: false }, schema: { hide: true } }, async (req) => {
+        throw noResource(req.method, req.url);
       });
 
       scope.get('/discovery.json', {
         config: { scope: 'public', audit: false },
-        schema: { tags: ['open311'], summary: 'GeoReport v2 discovery' },
+        schema: { tags: ['open311'], summary: 'GeoReport v2 discovery', response: { 200: Discovery } },
       }, async (req) => {
         const base = `${req.protocol}://${req.host}/open311/v2`;
         return {
@@ -93,11 +149,11 @@ export function open311Routes(app: App, platform: Platform) {
           tags: ['open311'],
           summary: 'Submit a service request (form-encoded or JSON; api_key required; Idempotency-Key honoured)',
           headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
-          response: { 200: Type.Array(Type.Object({ service_request_id: Type.String(), token: Type.String(), service_notice: Nullable(Type.String()), account_id: Nullable(Type.String()) })), ...errs },
+          body: SubmitBody,
+          response: { 200: Type.Array(Type.Object({ service_request_id: Type.String(), token: Type.String(), service_notice: Type.String(), account_id: Type.Optional(Type.String()) })), ...errs },
         },
       }, async (req) => {
-        const body = (req.body ?? {}) as SubmitFields;
-        if (typeof body !== 'object' || Array.isArray(body)) throw new AppError('OPEN311_FIELD_INVALID', 'the body must be form fields or a JSON object', 400);
+        const body: SubmitFields = req.body;
         const key = req.headers['idempotency-key'];
         return submitRequest(platform, body, typeof key === 'string' ? key : undefined, actionContext(req));
       });
@@ -111,6 +167,8 @@ export function open311Routes(app: App, platform: Platform) {
             service_request_id: Type.Optional(Type.String({ maxLength: 2000 })), service_code: Type.Optional(Type.String({ maxLength: 500 })),
             start_date: Type.Optional(Type.String({ maxLength: 40 })), end_date: Type.Optional(Type.String({ maxLength: 40 })),
             status: Type.Optional(Type.String({ maxLength: 20 })), jurisdiction_id: Type.Optional(Type.String({ maxLength: 100 })),
+            // Clients commonly send their key on every call; reading requests needs none.
+            api_key: Type.Optional(Type.String({ maxLength: 200 })),
           }, { additionalProperties: false }),
           response: { 200: Type.Array(Request), ...errs },
         },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Platform } from '../../platform/module.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, conflict } from '../../platform/errors.ts';
 import { writeAudit } from '../../platform/audit.ts';
 import { randomToken, uuidv7 } from '../../platform/ids.ts';
 import type { ActionContext } from '../../platform/http/route-config.ts';
@@ -58,6 +58,7 @@ export async function serviceDefinition(platform: Platform, code: string) {
 /** The form fields of POST requests, after parsing `attribute[code]` keys. */
 export interface SubmitFields {
   api_key?: string;
+  jurisdiction_id?: string;
   service_code?: string;
   lat?: string | number;
   long?: string | number;
@@ -71,7 +72,7 @@ export interface SubmitFields {
   phone?: string;
   description?: string;
   media_url?: string;
-  attribute?: Record<string, string | string[]>;
+  attribute?: Record<string, string | number | string[]>;
 }
 
 async function clientOf(platform: Platform, apiKey: string | undefined) {
@@ -81,15 +82,16 @@ async function clientOf(platform: Platform, apiKey: string | undefined) {
   return client;
 }
 
-function number(name: string, v: string | number | undefined): number | undefined {
+function number(name: string, v: string | number | undefined, limit: number): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isFinite(n)) throw new Open311Error(400, 'OPEN311_FIELD_INVALID', `${name} must be a number`);
+  if (Math.abs(n) > limit) throw new Open311Error(400, 'OPEN311_FIELD_INVALID', `${name} must be between -${limit} and ${limit}`);
   return n;
 }
 
 /** Checks submitted attribute values against the service definition (required, list keys, numbers, datetimes). */
-export function checkAttributes(defs: Open311Attribute[], given: Record<string, string | string[]> = {}) {
+export function checkAttributes(defs: Open311Attribute[], given: Record<string, string | number | string[]> = {}) {
   const out: Record<string, string | number | string[]> = {};
   for (const code of Object.keys(given)) {
     if (!defs.some((d) => d.code === code && d.variable)) throw new Open311Error(400, 'OPEN311_ATTRIBUTE_UNKNOWN', `attribute ${code} is not defined for this service`);
@@ -101,7 +103,7 @@ export function checkAttributes(defs: Open311Attribute[], given: Record<string, 
       if (d.required) throw new Open311Error(400, 'OPEN311_ATTRIBUTE_REQUIRED', `attribute ${d.code} (${d.description}) is required`);
       continue;
     }
-    const values = Array.isArray(raw) ? raw : [raw];
+    const values = Array.isArray(raw) ? raw : [String(raw)];
     const keys = new Set((d.values ?? []).map((v) => v.key));
     switch (d.datatype) {
       case 'number': {
@@ -130,6 +132,32 @@ export function checkAttributes(defs: Open311Attribute[], given: Record<string, 
   return out;
 }
 
+export const MEDIA_URL_MAX_LENGTH = 2000;
+
+/**
+ * A submitted media_url: an absolute http(s) URL without user name or password, at most 2000
+ * characters, answered in its normalised form (non-ASCII percent-encoded). It is a link the API
+ * hands back to other clients; the server never fetches it, so it cannot be made to reach inside
+ * the network, and what it points to is the submitting client's to host.
+ */
+export function checkMediaUrl(raw: string | undefined): string | null {
+  const given = raw?.trim();
+  if (!given) return null;
+  const invalid = (why: string) => new Open311Error(400, 'OPEN311_MEDIA_URL_INVALID', `media_url ${why}`);
+  if (given.length > MEDIA_URL_MAX_LENGTH) throw invalid(`is longer than ${MEDIA_URL_MAX_LENGTH} characters`);
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw invalid('must be an absolute http or https URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('must be an http or https URL');
+  if (!url.hostname) throw invalid('must name a host');
+  if (url.username || url.password) throw invalid('must not carry a user name or password');
+  if (url.href.length > MEDIA_URL_MAX_LENGTH) throw invalid(`is longer than ${MEDIA_URL_MAX_LENGTH} characters once encoded`);
+  return url.href;
+}
+
 export async function submitRequest(platform: Platform, f: SubmitFields, idempotencyKey: string | undefined, ctx: Ctx) {
   const client = await clientOf(platform, f.api_key);
   if (!f.service_code) throw new Open311Error(400, 'OPEN311_FIELD_REQUIRED', 'service_code is required');
@@ -137,13 +165,14 @@ export async function submitRequest(platform: Platform, f: SubmitFields, idempot
   const description = f.description?.trim();
   if (!description) throw new Open311Error(400, 'OPEN311_FIELD_REQUIRED', 'description is required');
   if (description.length > 4000) throw new Open311Error(400, 'OPEN311_FIELD_INVALID', 'description is longer than 4000 characters');
-  const lat = number('lat', f.lat);
-  const long = number('long', f.long);
+  const lat = number('lat', f.lat, 90);
+  const long = number('long', f.long, 180);
   // GeoReport v2: a location is lat+long, or address_string, or address_id.
   if ((lat === undefined) !== (long === undefined)) throw new Open311Error(400, 'OPEN311_FIELD_INVALID', 'lat and long go together');
   const address = f.address_string?.trim() || (f.address_id ? `address_id ${f.address_id}` : undefined);
   if (lat === undefined && !address) throw new Open311Error(400, 'OPEN311_LOCATION_REQUIRED', 'a location is required: lat and long, address_string or address_id');
   const attributes = checkAttributes(service.attributes, f.attribute);
+  const mediaUrl = checkMediaUrl(f.media_url);
   const name = [f.last_name, f.first_name].filter(Boolean).join('') || undefined;
   const actor = { kind: 'token' as const, id: client.id, label: `open311:${client.name}` };
   const created = await createWorkOrder(
@@ -161,8 +190,22 @@ export async function submitRequest(platform: Platform, f: SubmitFields, idempot
     },
     { ...ctx, actor },
   );
-  const token = await platform.db.tx((tx) => repo.tokenFor(tx, { token: randomToken(12), clientId: client.id, workOrderId: created.id }, platform.clock.now()));
-  return [{ service_request_id: created.number, token, service_notice: `已受理，工单号 ${created.number} (received)`, account_id: f.account_id ?? null }];
+  // The media_url is the adapter's to keep (the hotline order has no field for a remote link); it is
+  // written with the token, so a replay with the same Idempotency-Key that lost its first answer
+  // still records it.
+  const submission = await platform.db.tx((tx) =>
+    repo.recordSubmission(tx, { token: randomToken(12), clientId: client.id, workOrderId: created.id, mediaUrl }, platform.clock.now()),
+  );
+  if (!created.created && submission.media_url !== mediaUrl) {
+    throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a request with a different media_url');
+  }
+  // Optional fields are left out rather than sent as null: the GeoReport field set types them as strings.
+  return [{
+    service_request_id: created.number,
+    token: submission.token,
+    service_notice: `已受理，工单号 ${created.number} (received)`,
+    ...(f.account_id ? { account_id: f.account_id } : {}),
+  }];
 }
 
 export interface RequestFilter {
@@ -186,6 +229,8 @@ export async function findRequests(platform: Platform, q: RequestFilter) {
   }
   const statuses = q.status ? [...new Set(q.status.split(','))] : [];
   const numbers = q.service_request_id?.split(',').map((s) => s.trim()).filter(Boolean);
+  // Both ends are included (GeoReport: the earliest and the latest datetime to include); the
+  // hotline's upper bound is exclusive, so it is taken a millisecond later.
   const to = date('end_date', q.end_date);
   const from = date('start_date', q.start_date) ?? (numbers ? undefined : new Date((to ?? platform.clock.now()).getTime() - 90 * 86400_000));
   const rows = await listWorkOrders(platform, {
@@ -193,16 +238,18 @@ export async function findRequests(platform: Platform, q: RequestFilter) {
     categoryCodes: q.service_code?.split(',').map((s) => s.trim()).filter(Boolean),
     status: statuses.length === 1 ? (statuses[0] as 'open' | 'closed') : undefined,
     from,
-    to,
+    to: to && new Date(to.getTime() + 1),
     limit: 1000,
   });
-  return rows.map(toRequest);
+  const media = await repo.mediaUrlsOf(platform.db, rows.map((r) => r.id));
+  return rows.map((r) => toRequest(r, media.get(r.id) ?? null));
 }
 
 export async function findRequest(platform: Platform, id: string) {
   const order = await getWorkOrder(platform, id);
   if (!order) throw new Open311Error(404, 'OPEN311_REQUEST_UNKNOWN', `service_request_id ${id} not found`);
-  return [toRequest(order)];
+  const media = await repo.mediaUrlsOf(platform.db, [order.id]);
+  return [toRequest(order, media.get(order.id) ?? null)];
 }
 
 export async function findToken(platform: Platform, token: string) {
@@ -212,8 +259,13 @@ export async function findToken(platform: Platform, token: string) {
   return [{ service_request_id: order.number, token }];
 }
 
-/** A work order as a GeoReport request. Confidential orders show neither text nor place. */
-export function toRequest(o: WorkOrderSummary & { latitude?: number | null; longitude?: number | null }) {
+/**
+ * A work order as a GeoReport request. Confidential orders show neither text, place nor media.
+ * media_url is only ever a link an Open311 client submitted: photos citizens upload through the
+ * portal are private attachments of the order (seen by those who may see the order) and are never
+ * given a public URL here.
+ */
+export function toRequest(o: WorkOrderSummary & { latitude?: number | null; longitude?: number | null }, mediaUrl: string | null) {
   return {
     service_request_id: o.number,
     status: o.isOpen ? ('open' as const) : ('closed' as const),
@@ -231,7 +283,7 @@ export function toRequest(o: WorkOrderSummary & { latitude?: number | null; long
     zipcode: null,
     lat: o.isConfidential ? null : (o.latitude ?? null),
     long: o.isConfidential ? null : (o.longitude ?? null),
-    media_url: null,
+    media_url: o.isConfidential ? null : mediaUrl,
   };
 }
 
