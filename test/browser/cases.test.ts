@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { startTestServer } from '../app.ts';
 import { DEMO_ITEM_CODES } from '../../src/modules/catalog/index.ts';
 import { createWorker } from '../../src/platform/jobs/worker.ts';
-import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip, expectDone as expectDoneOn } from './harness.ts';
+import { assertAccessible, ensureWebBuilt, launchBrowser, screenshot, skip, expectDone as expectDoneOn, logIn as logInAs } from './harness.ts';
 
 const ITEM = DEMO_ITEM_CODES.individualBusiness; // 个体工商户设立登记: 区市场监管局, steps 受理 → 审核登记 (approver)
 const pdf = (label: string) => ({ name: `${label}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from(`%PDF-1.7\n% ${label}\n1 0 obj <<>> endobj\n%%EOF\n`) });
@@ -30,15 +30,7 @@ describe('applications in a browser', { skip }, () => {
     await server?.close();
   });
 
-  async function logIn(username: string): Promise<{ page: Page; pageErrors: Error[] }> {
-    const opened = await openFreshPage(browser, 900);
-    await opened.page.goto(`${server.url}/login`);
-    await opened.page.getByLabel('用户名或手机号').fill(username);
-    await opened.page.getByLabel('密码').fill(PASSWORD);
-    await opened.page.getByRole('button', { name: '登录', exact: true }).click();
-    await opened.page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    return opened;
-  }
+  const logIn = (username: string) => logInAs(browser, server.url, username);
 
   const expectDone = (page: Page, text: string | RegExp) => expectDoneOn(page, '.cs-ok', text);
 

@@ -51,6 +51,17 @@ export async function openPage(browser: Browser, height = 800): Promise<{ page: 
   return { page, pageErrors };
 }
 
+/** A fresh page (see openPage, 900 px high) signed in at `base` as a demo account with the demo password. */
+export async function logIn(browser: Browser, base: string, username: string): Promise<{ page: Page; pageErrors: Error[] }> {
+  const opened = await openPage(browser, 900);
+  await opened.page.goto(`${base}/login`);
+  await opened.page.getByLabel('用户名或手机号').fill(username);
+  await opened.page.getByLabel('密码').fill(PASSWORD);
+  await opened.page.getByRole('button', { name: '登录', exact: true }).click();
+  await opened.page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return opened;
+}
+
 export async function assertAccessible(page: Page, what: string): Promise<void> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
   const found = result.violations.map(

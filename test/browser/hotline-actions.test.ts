@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { runningClock } from '../../src/platform/clock.ts';
 import { startTestServer } from '../app.ts';
-import { assertAccessible, ensureWebBuilt, expectDone as expectDoneOn, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip } from './harness.ts';
+import { assertAccessible, ensureWebBuilt, expectDone as expectDoneOn, launchBrowser, PASSWORD, screenshot, skip, logIn as logInAs } from './harness.ts';
 
 const CALLER_PHONE = '13800138000';
 
@@ -50,15 +50,7 @@ describe('hotline order actions in a browser', { skip }, () => {
     };
   }
 
-  async function logIn(username: string): Promise<{ page: Page; pageErrors: Error[] }> {
-    const opened = await openFreshPage(browser, 900);
-    await opened.page.goto(`${server.url}/login`);
-    await opened.page.getByLabel('用户名或手机号').fill(username);
-    await opened.page.getByLabel('密码').fill(PASSWORD);
-    await opened.page.getByRole('button', { name: '登录', exact: true }).click();
-    await opened.page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    return opened;
-  }
+  const logIn = (username: string) => logInAs(browser, server.url, username);
 
   const expectDone = (page: Page, text: string | RegExp) => expectDoneOn(page, '.hl-ok', text);
   const statusOf = async (page: Page) => (await page.locator('.hl-status').innerText()).trim();

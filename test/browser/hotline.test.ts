@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { runningClock } from '../../src/platform/clock.ts';
 import { startTestServer } from '../app.ts';
-import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip, expectDone as expectDoneOn } from './harness.ts';
+import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, screenshot, skip, expectDone as expectDoneOn, logIn as logInAs } from './harness.ts';
 
 const CITIZEN_PHONE = '13912345678';
 const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -29,15 +29,7 @@ describe('12345 hotline in a browser', { skip }, () => {
 
   const openPage = () => openFreshPage(browser, 900);
 
-  async function logIn(username: string): Promise<{ page: Page; pageErrors: Error[] }> {
-    const opened = await openPage();
-    await opened.page.goto(`${server.url}/login`);
-    await opened.page.getByLabel('用户名或手机号').fill(username);
-    await opened.page.getByLabel('密码').fill(PASSWORD);
-    await opened.page.getByRole('button', { name: '登录', exact: true }).click();
-    await opened.page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    return opened;
-  }
+  const logIn = (username: string) => logInAs(browser, server.url, username);
 
   const expectDone = (page: Page, text: string | RegExp) => expectDoneOn(page, '.hl-ok', text);
 

@@ -11,7 +11,7 @@ import { fixedClock } from '../../src/platform/clock.ts';
 import { createWorker, type Worker } from '../../src/platform/jobs/worker.ts';
 import { pairTablet } from '../../src/modules/ratings/ratings.service.ts';
 import { buildTestApp, type TestApp } from '../app.ts';
-import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, PASSWORD, screenshot, skip, expectDone as expectDoneOn } from './harness.ts';
+import { assertAccessible, ensureWebBuilt, launchBrowser, openPage as openFreshPage, screenshot, skip, expectDone as expectDoneOn, logIn as logInAs } from './harness.ts';
 
 describe('ratings in a browser', { skip }, () => {
   let browser: Browser;
@@ -41,15 +41,7 @@ describe('ratings in a browser', { skip }, () => {
 
   const openPage = () => openFreshPage(browser, 900);
 
-  async function logIn(username: string): Promise<{ page: Page; pageErrors: Error[] }> {
-    const opened = await openPage();
-    await opened.page.goto(`${url}/login`);
-    await opened.page.getByLabel('用户名或手机号').fill(username);
-    await opened.page.getByLabel('密码').fill(PASSWORD);
-    await opened.page.getByRole('button', { name: '登录', exact: true }).click();
-    await opened.page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    return opened;
-  }
+  const logIn = (username: string) => logInAs(browser, url, username);
 
   /** Waits for the ratings page's success line; on failure reports the page's error text instead of a timeout. */
   const expectDone = (page: Page, text: string | RegExp) => expectDoneOn(page, '.rating-ok', text);
